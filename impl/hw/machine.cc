@@ -1,0 +1,105 @@
+#include "hw/machine.h"
+
+#include <cstring>
+
+#include "hw/cpu.h"
+#include "hw/secs_private.h"
+
+namespace sgxref::hw {
+
+namespace {
+
+uint64_t fnv1a(const uint8_t* p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+}  // namespace
+
+Machine::Machine(const Config& cfg) : cfg_(cfg), ram_(cfg.ram_pages), epc_(cfg.epc_pages) {
+  for (uint32_t i = 0; i < cfg.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(*this, i));
+}
+
+Machine::~Machine() = default;
+
+Result Machine::read(PAddr pa, void* out, size_t n) const {
+  if (epc_.contains(pa)) {
+    std::memset(out, 0xFF, n);
+    return Result::ok();
+  }
+  const uint8_t* f = ram_.frame(pa);
+  if (f == nullptr) return Result::pf(pa, 0);
+  std::memcpy(out, f + page_offset(pa), n);
+  return Result::ok();
+}
+
+Result Machine::write(PAddr pa, const void* in, size_t n) {
+  if (epc_.contains(pa)) return Result::ok();
+  uint8_t* f = ram_.frame(pa);
+  if (f == nullptr) return Result::pf(pa, pfec::kW);
+  std::memcpy(f + page_offset(pa), in, n);
+  return Result::ok();
+}
+
+EpcmEntry Machine::epcm(uint32_t slot) const {
+  sched::MutexLock l(mu_);
+  return epc_.epcm(slot);
+}
+
+SecsView Machine::secs(uint32_t slot) const {
+  sched::MutexLock l(mu_);
+  const uint8_t* p = epc_.page(slot);
+  const uapi::Secs s = load_secs(p);
+  SecsView v;
+  v.size = s.size;
+  v.base = s.base;
+  v.ssa_frame_size = s.ssa_frame_size;
+  v.miscselect = s.miscselect;
+  v.attributes = s.attributes;
+  v.xfrm = s.xfrm;
+  std::memcpy(v.mrenclave.data(), s.mrenclave, 32);
+  std::memcpy(v.mrsigner.data(), s.mrsigner, 32);
+  v.isv_prod_id = s.isv_prod_id;
+  v.isv_svn = s.isv_svn;
+  v.eid = load_secs_private(p).eid;
+  v.initialized = (s.attributes & uapi::attr::kInit) != 0;
+  if (!v.initialized) {
+    auto it = measurements_.find(v.eid);
+    if (it != measurements_.end()) v.mrenclave = it->second.peek();
+  }
+  return v;
+}
+
+Snapshot Machine::snapshot() const {
+  sched::MutexLock l(mu_);
+  Snapshot s;
+  s.epcm.reserve(epc_.pages());
+  s.page_digest.reserve(epc_.pages());
+  for (uint32_t i = 0; i < epc_.pages(); ++i) {
+    s.epcm.push_back(epc_.epcm(i));
+    s.page_digest.push_back(epc_.epcm(i).valid ? fnv1a(epc_.page(i), kPageSize) : 0);
+  }
+  for (const auto& [eid, h] : measurements_) s.measurements[eid] = h.peek();
+  s.next_eid = next_eid_;
+  return s;
+}
+
+Counters Machine::counters() const {
+  sched::MutexLock l(mu_);
+  Counters c = counters_;
+  c.epc_valid = 0;
+  for (uint32_t i = 0; i < epc_.pages(); ++i) c.epc_valid += epc_.epcm(i).valid ? 1 : 0;
+  return c;
+}
+
+void Machine::count(int leaf, const Result& r) {
+  ++counters_.calls[leaf];
+  if (r.faulted()) {
+    ++counters_.faults[leaf];
+  } else if (r.code != SgxCode::kSuccess) {
+    ++counters_.codes[leaf];
+  }
+}
+
+}  // namespace sgxref::hw

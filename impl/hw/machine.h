@@ -1,0 +1,92 @@
+// File: the emulated SGX machine: physical memory (RAM and EPC with its EPCM), the
+// logical CPUs, and the package-wide registers (CR_NEXT_EID, the measurement state of
+// enclaves being built). Thread-safe: any number of host threads may drive its CPUs.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "hw/address.h"
+#include "hw/config.h"
+#include "hw/crypto/sha256.h"
+#include "hw/epc.h"
+#include "hw/fault.h"
+#include "hw/leaf_locks.h"
+#include "hw/ram.h"
+#include "hw/snapshot.h"
+#include "sched/mutex.h"
+
+namespace sgxref::hw {
+
+class Cpu;
+
+class Machine {
+ public:
+  explicit Machine(const Config& cfg = Config{});
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  const Config& config() const { return cfg_; }
+  uint32_t cpu_count() const { return uint32_t(cpus_.size()); }
+  Cpu& cpu(uint32_t i) { return *cpus_.at(i); }
+
+  Ram& ram() { return ram_; }
+
+  // The EPC. Page bytes are protected by the architectural lock of the leaf touching
+  // them; EPCM entries and lock state by mu().
+  uint32_t epc_pages() const { return epc_.pages(); }
+  std::optional<uint32_t> epc_slot(PAddr pa) const { return epc_.slot(pa); }
+  PAddr epc_addr(uint32_t slot) const { return epc_.addr(slot); }
+  uint8_t* page(uint32_t slot) { return epc_.page(slot); }
+  const uint8_t* page(uint32_t slot) const { return epc_.page(slot); }
+  EpcmEntry& epcm_entry(uint32_t slot) REQUIRES(mu_) { return epc_.epcm(slot); }
+  const PageLockState& page_lock(uint32_t slot) const REQUIRES(mu_) { return epc_.lock(slot); }
+  // Takes architectural lock `kind` on `slot` for the leaf holding `held`, or returns
+  // false if a conflicting holder has it (the leaf then answers #GP or a code).
+  bool lock_page(LeafLocks& held, uint32_t slot, LockKind kind) REQUIRES(mu_);
+
+  // Non-enclave access to physical memory, as ring-0 code (and ENCLS reading its
+  // operands) makes it: RAM reads and writes; EPC reads return all-ones and writes are
+  // dropped (abort-page semantics); anything else is #PF(addr). [pa, pa+n) must lie in
+  // one page.
+  Result read(PAddr pa, void* out, size_t n) const;
+  Result write(PAddr pa, const void* in, size_t n);
+
+  // Inspection.
+  EpcmEntry epcm(uint32_t slot) const EXCLUDES(mu_);
+  SecsView secs(uint32_t slot) const EXCLUDES(mu_);
+  Snapshot snapshot() const EXCLUDES(mu_);
+  Counters counters() const EXCLUDES(mu_);
+
+  // The state mutex: guards the EPCM, the architectural lock state, the package
+  // registers and the counters. Leaves take it for short critical sections and never
+  // hold it across a scheduling point.
+  sched::Mutex& mu() RETURN_CAPABILITY(mu_) { return mu_; }
+
+  // Package registers, used by the leaves.
+  uint64_t take_next_eid() REQUIRES(mu_) { return next_eid_++; }
+  std::map<uint64_t, Sha256>& measurements() REQUIRES(mu_) { return measurements_; }
+  void count(int leaf, const Result& r) REQUIRES(mu_);
+
+ private:
+  friend class LeafLocks;
+  void unlock_pages(LeafLocks& held) EXCLUDES(mu_);
+
+  Config cfg_;
+  Ram ram_;
+  Epc epc_;
+  std::vector<std::unique_ptr<Cpu>> cpus_;
+  mutable sched::Mutex mu_{"hw.state"};
+  uint64_t next_eid_ GUARDED_BY(mu_) = 1;
+  // MRENCLAVE's running SHA-256 state for each enclave not yet initialized, by enclave
+  // id. Kept beside the EPC (not in the SECS page) because the hash state is OpenSSL's
+  // opaque context; keyed by EID so it follows the SECS through EWB and ELDU.
+  std::map<uint64_t, Sha256> measurements_ GUARDED_BY(mu_);
+  Counters counters_ GUARDED_BY(mu_);
+};
+
+}  // namespace sgxref::hw

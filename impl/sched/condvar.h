@@ -1,0 +1,50 @@
+// File: a condition variable over sched::Mutex. In free mode it is a
+// std::condition_variable_any; under a scheduler a wait releases the mutex, reports
+// `blocked` on the condition and reacquires, so waits and notifies are scheduling
+// points a strategy can order.
+#pragma once
+
+#include <condition_variable>
+
+#include "sched/mutex.h"
+
+namespace sgxref::sched {
+
+class CondVar {
+ public:
+  explicit CondVar(const char* name) : name_(name) {}
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+
+  // Waits until `pred()` holds. The caller holds `mu`; it is released while waiting.
+  template <typename Pred>
+  void wait(Mutex& mu, Pred pred) REQUIRES(mu) {
+    while (!pred()) wait_once(mu);
+  }
+
+  void notify_all() {
+    if (Scheduler* s = current()) {
+      s->at(name_);
+      s->released(this);
+      return;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  void wait_once(Mutex& mu) REQUIRES(mu) {
+    Scheduler* s = current();
+    if (s == nullptr) {
+      cv_.wait(mu.native());
+      return;
+    }
+    mu.unlock();
+    s->blocked(this);
+    mu.lock();
+  }
+
+  std::condition_variable_any cv_;
+  const char* name_;
+};
+
+}  // namespace sgxref::sched
