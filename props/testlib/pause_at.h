@@ -1,0 +1,35 @@
+// File: a test scheduler that parks the first thread reaching a named scheduling point
+// until the test releases it, so a test can hold one leaf in the middle of its work
+// (its architectural locks taken) while another leaf runs on another thread.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+#include "sched/scheduler.h"
+
+namespace sgxref::testlib {
+
+class PauseAt : public sched::Scheduler {
+ public:
+  explicit PauseAt(std::string point) : point_(std::move(point)) {}
+
+  void at(const char* point) override;
+  void blocked(const void* resource) override;
+  void released(const void* resource) override;
+
+  // Blocks the test thread until some thread has parked at the point.
+  void wait_until_parked();
+  // Lets the parked thread continue; later arrivals at the point pass straight through.
+  void release();
+
+ private:
+  std::string point_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool parked_ = false;
+  bool released_ = false;
+};
+
+}  // namespace sgxref::testlib
