@@ -10,8 +10,10 @@ struct Config {
   uint32_t epc_pages = 4096;
   uint32_t cpus = 4;
   uint32_t ram_pages = 1u << 18;  // 1 GiB of simulated RAM frames, allocated lazily
-  // CPUID(12h,0).EDX[15:8]: an enclave's SIZE must be below 2^this.
+  // CPUID(12h,0).EDX[15:8]: a 64-bit enclave's SIZE must be below 2^this.
   uint8_t max_enclave_size_log2 = 36;
+  // CPUID(12h,0).EDX[7:0]: the same limit for a 32-bit enclave (MODE64BIT=0).
+  uint8_t max_enclave_size_log2_32bit = 31;
   // CPUID(12h,0).EBX: MISCSELECT bits the processor supports (EXINFO).
   uint32_t miscselect_supported = 1;
   // CPUID(12h,1).EAX/EBX: ATTRIBUTES bits that may be set (INIT, DEBUG, MODE64BIT,

@@ -10,6 +10,7 @@ std::ostream& operator<<(std::ostream& os, const EpcmEntry& e) {
   if (e.pending) os << " PENDING";
   if (e.modified) os << " MODIFIED";
   if (e.pr) os << " PR";
+  if (e.stamped) os << " stamp=" << e.stamp;
   return os << " secs=" << e.secs << " addr=0x" << std::hex << e.enclave_address << std::dec
             << "}";
 }

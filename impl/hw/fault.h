@@ -12,7 +12,9 @@ namespace sgxref::hw {
 
 using uapi::SgxCode;
 
-enum class Vector : uint8_t { kNone = 0, kUD = 6, kGP = 13, kPF = 14 };
+// kIntr is not an exception: an interrupt (the emulator's IPI, on Linux's
+// CALL_FUNCTION_VECTOR) made the CPU leave its enclave before the step was executed.
+enum class Vector : uint8_t { kNone = 0, kUD = 6, kGP = 13, kPF = 14, kIntr = 0xFB };
 
 // Page-fault error code bits (SDM vol. 3A 4.7).
 namespace pfec {
@@ -44,6 +46,9 @@ struct Result {
   static Result pf(uint64_t addr, uint32_t error_code) {
     return {SgxCode::kSuccess, false, {Vector::kPF, error_code, addr}};
   }
+  // An enclave-side step (ENCLU, memory access) that did not run because an interrupt
+  // had already made the CPU leave the enclave by AEX.
+  static Result interrupted() { return {SgxCode::kSuccess, false, {Vector::kIntr, 0, 0}}; }
   // An EPCM check on an ENCLS/ENCLU operand failed: #PF with P and SGX set.
   static Result epcm_pf(uint64_t addr) { return pf(addr, pfec::kP | pfec::kSgx); }
 

@@ -17,8 +17,14 @@ uint64_t fnv1a(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-Machine::Machine(const Config& cfg) : cfg_(cfg), ram_(cfg.ram_pages), epc_(cfg.epc_pages) {
+Machine::Machine(const Config& cfg)
+    : cfg_(cfg),
+      ram_(cfg.ram_pages),
+      epc_(cfg.epc_pages),
+      paging_cipher_(derive_base_pk(cfg.seed)) {
   for (uint32_t i = 0; i < cfg.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(*this, i));
+  sched::MutexLock l(mu_);
+  cpu_tracking_.resize(cfg.cpus);
 }
 
 Machine::~Machine() = default;
@@ -72,8 +78,10 @@ SecsView Machine::secs(uint32_t slot) const {
 }
 
 Snapshot Machine::snapshot() const {
-  sched::MutexLock l(mu_);
   Snapshot s;
+  // CPU locks come before the state mutex, so the CPUs are read first.
+  for (const auto& c : cpus_) s.cpus.push_back(c->view());
+  sched::MutexLock l(mu_);
   s.epcm.reserve(epc_.pages());
   s.page_digest.reserve(epc_.pages());
   for (uint32_t i = 0; i < epc_.pages(); ++i) {
@@ -82,7 +90,25 @@ Snapshot Machine::snapshot() const {
   }
   for (const auto& [eid, h] : measurements_) s.measurements[eid] = h.peek();
   s.next_eid = next_eid_;
+  s.paging_version = paging_.next_version;
   return s;
+}
+
+void Machine::ipi(uint32_t cpu) { cpus_.at(cpu)->interrupt(); }
+
+CpuView Machine::cpu_view(uint32_t cpu) const { return cpus_.at(cpu)->view(); }
+
+TrackingView Machine::tracking(uint32_t secs_slot) const {
+  sched::MutexLock l(mu_);
+  TrackingView v;
+  v.epoch = load_secs_private(epc_.page(secs_slot)).epoch;
+  for (uint32_t i = 0; i < cpu_tracking_.size(); ++i) {
+    const CpuTracking& c = cpu_tracking_[i];
+    if (!c.inside || c.secs != secs_slot) continue;
+    v.cpus_inside.push_back(i);
+    if (c.entry_epoch < v.epoch) v.incomplete = true;
+  }
+  return v;
 }
 
 Counters Machine::counters() const {
@@ -90,7 +116,19 @@ Counters Machine::counters() const {
   Counters c = counters_;
   c.epc_valid = 0;
   for (uint32_t i = 0; i < epc_.pages(); ++i) c.epc_valid += epc_.epcm(i).valid ? 1 : 0;
+  c.evictions = paging_.evictions;
+  c.reloads = paging_.reloads;
+  c.mac_failures = paging_.mac_failures;
   return c;
+}
+
+std::vector<uint64_t> Machine::va_slots(uint32_t slot) const {
+  sched::MutexLock l(mu_);
+  const EpcmEntry& e = epc_.epcm(slot);
+  if (!e.valid || e.type != PageType::kVa) return {};
+  std::vector<uint64_t> v(kVaSlotsPerPage);
+  std::memcpy(v.data(), epc_.page(slot), kPageSize);
+  return v;
 }
 
 void Machine::count(int leaf, const Result& r) {

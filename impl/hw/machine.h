@@ -11,10 +11,12 @@
 
 #include "hw/address.h"
 #include "hw/config.h"
+#include "hw/cpu_tracking.h"
 #include "hw/crypto/sha256.h"
 #include "hw/epc.h"
 #include "hw/fault.h"
 #include "hw/leaf_locks.h"
+#include "hw/paging_state.h"
 #include "hw/ram.h"
 #include "hw/snapshot.h"
 #include "sched/mutex.h"
@@ -35,6 +37,14 @@ class Machine {
   Cpu& cpu(uint32_t i) { return *cpus_.at(i); }
 
   Ram& ram() { return ram_; }
+
+  // Delivers an interrupt to logical CPU `cpu`, as an OS's IPI does: if the CPU is in
+  // enclave mode it performs an AEX there, under that CPU's lock, and the thread
+  // driving the CPU sees it at its next step; otherwise nothing architectural happens.
+  // Waits only for the instruction the CPU is executing (an ENCLU leaf, a memory
+  // access) to finish, never for a lock the driving thread holds outside the emulator.
+  // Call it holding no emulator lock (Machine::mu() comes after every CPU's lock).
+  void ipi(uint32_t cpu);
 
   // The EPC. Page bytes are protected by the architectural lock of the leaf touching
   // them; EPCM entries and lock state by mu().
@@ -61,6 +71,10 @@ class Machine {
   SecsView secs(uint32_t slot) const EXCLUDES(mu_);
   Snapshot snapshot() const EXCLUDES(mu_);
   Counters counters() const EXCLUDES(mu_);
+  CpuView cpu_view(uint32_t cpu) const;
+  TrackingView tracking(uint32_t secs_slot) const EXCLUDES(mu_);
+  // The 512 version slots of `slot` if it holds a valid VA page, else nothing.
+  std::vector<uint64_t> va_slots(uint32_t slot) const EXCLUDES(mu_);
 
   // The state mutex: guards the EPCM, the architectural lock state, the package
   // registers and the counters. Leaves take it for short critical sections and never
@@ -71,6 +85,16 @@ class Machine {
   uint64_t take_next_eid() REQUIRES(mu_) { return next_eid_++; }
   std::map<uint64_t, Sha256>& measurements() REQUIRES(mu_) { return measurements_; }
   void count(int leaf, const Result& r) REQUIRES(mu_);
+  // Tracking state of every logical CPU, by CPU id (tracking.h).
+  std::vector<CpuTracking>& cpu_tracking() REQUIRES(mu_) { return cpu_tracking_; }
+  void count_aex(bool interrupt) REQUIRES(mu_) {
+    ++counters_.aex;
+    if (interrupt) ++counters_.interrupts;
+  }
+  // Paging (EWB, ELDB/ELDU): the version register, VA slots in use, counters; and the
+  // cipher keyed with CR_BASE_PK, which needs no lock.
+  PagingState& paging() REQUIRES(mu_) { return paging_; }
+  const AesGcmPage& paging_cipher() const { return paging_cipher_; }
 
  private:
   friend class LeafLocks;
@@ -87,6 +111,9 @@ class Machine {
   // opaque context; keyed by EID so it follows the SECS through EWB and ELDU.
   std::map<uint64_t, Sha256> measurements_ GUARDED_BY(mu_);
   Counters counters_ GUARDED_BY(mu_);
+  std::vector<CpuTracking> cpu_tracking_ GUARDED_BY(mu_);
+  PagingState paging_ GUARDED_BY(mu_);
+  const AesGcmPage paging_cipher_;
 };
 
 }  // namespace sgxref::hw

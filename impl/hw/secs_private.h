@@ -1,6 +1,7 @@
 // File: the hardware-private part of a SECS page. Real processors keep the enclave id
 // and tracking state in the SECS's reserved area, invisible to software; we do the
 // same at a fixed offset inside reserved4, so EWB of a SECS seals it with the page.
+// The tracking epoch is read and written under Machine::mu().
 // ECREATE checks the area is zero on input before writing it.
 #pragma once
 
@@ -13,6 +14,9 @@ namespace sgxref::hw {
 
 struct SecsPrivate {
   uint64_t eid = 0;  // CR_NEXT_EID at ECREATE
+  // The enclave's tracking epoch E (SEMANTICS.md "Tracking"): 0 at ECREATE, +1 per
+  // successful ETRACK. Sealed with the SECS by EWB, so it survives eviction.
+  uint64_t epoch = 0;
 };
 
 inline constexpr size_t kSecsPrivateOffset = 3072;

@@ -19,6 +19,8 @@ struct SigStructHeader {
 };
 static_assert(sizeof(SigStructHeader) == 128);
 
+// ATTRIBUTES sits at body offset 28 (SIGSTRUCT offset 928), so the body is packed.
+#pragma pack(push, 1)
 struct SigStructBody {
   uint32_t miscselect;
   uint32_t misc_mask;
@@ -34,7 +36,11 @@ struct SigStructBody {
   uint16_t isv_prod_id;
   uint16_t isv_svn;
 };
+#pragma pack(pop)
 static_assert(sizeof(SigStructBody) == 128);
+static_assert(offsetof(SigStructBody, attributes) == 28);
+static_assert(offsetof(SigStructBody, mrenclave) == 60);
+static_assert(offsetof(SigStructBody, isv_prod_id) == 124);
 
 #pragma pack(push, 1)
 struct SigStruct {
