@@ -1,0 +1,116 @@
+// File: memory accesses by a CPU (SEMANTICS.md "TLB"): load, store, fetch, and a store
+// that writes a TCS image into a page (what the selftests' INIT_TCS_PAGE does before
+// EMODT turns the page into a TCS).
+//
+// Inside ELRANGE, in enclave mode: a TLB entry with the right is used with no other
+// check, stale or not; otherwise the page walk and the EPCM checks decide and a
+// success fills the TLB with the EPCM rights intersected with the PTE's. Outside
+// enclave mode or ELRANGE, only the page walk applies (the model keeps no other memory).
+// A fault in enclave mode causes an AEX.
+#pragma once
+
+#include "arch/common.h"
+
+namespace sgxref::model::arch {
+
+enum class Access { kLoad, kStore, kFetch };
+
+template <class D>
+struct AccessOp {
+  typename D::Int cpu, page;
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("cpu", s.cpu...);
+    f("page", s.page...);
+  }
+};
+
+template <class D>
+struct Accessed {
+  Outcome<D> out;
+  typename D::Bool enclave_page;  // the access reached an EPC page of the running enclave
+  typename D::Int slot;
+};
+
+template <Domain D>
+Accessed<D> access(const D& d, State<D>& s, const AccessOp<D>& op, Access a) {
+  const bool store = a == Access::kStore;
+  const bool fetch = a == Access::kFetch;
+  const int64_t bits = pfec::kU | (store ? pfec::kW : 0) | (fetch ? pfec::kI : 0);
+  const auto right = [&](const auto& x) { return store ? x.w : fetch ? x.x : x.r; };
+  const Running<D> me = running(d, s, op.cpu);
+  const typename D::Bool in_space = op.page < int64_t(s.sz.pages);
+
+  // 1. A cached translation with the right is used as it is. One without the right is
+  //    walked again (its refill or the AEX below replaces it).
+  const TlbEntry<D> t = at(d, at(d, s.cpu, op.cpu, &Cpu<D>::tlb), op.page);
+  const typename D::Bool hit = me.mode && in_space && t.valid && right(t);
+
+  // 2. The page walk.
+  Checks<D> c(d);
+  const Pte<D> p = at(d, s.pte, op.page);
+  c.pf_if(!hit && !(in_space && p.present), op.page, bits);
+  const typename D::Bool pte_lacks = store ? !p.w : fetch ? !p.x : d.lit(false);
+  c.pf_if(!hit && pte_lacks, op.page, pfec::kP | bits);
+
+  // 3. The EPCM checks, for an enclave access inside ELRANGE.
+  const typename D::Bool enclave = me.mode && in_elrange(d, s, me.secs, op.page);
+  const Epcm<D> e = at(d, s.epcm, p.slot);
+  const typename D::Bool epcm_ok = in_epc(s, p.slot) && e.valid && e.secs == me.secs &&
+                                   e.page == op.page && e.type == pt::kReg && !e.blocked &&
+                                   !e.pending && !e.modified && right(e);
+  c.pf_if(!hit && enclave && !epcm_ok, op.page, pfec::kP | pfec::kSgx | bits);
+
+  // 4. A successful walk fills the TLB.
+  const typename D::Bool fill = c.ok() && !hit && enclave;
+  const TlbEntry<D> n{d.lit(true), p.slot, e.r, e.w && p.w, e.x && p.x};
+  for (size_t i = 0; i < s.cpu.size(); ++i)
+    put(d, s.cpu[i].tlb, op.page, fill && op.cpu == int64_t(i), n);
+
+  const typename D::Bool done = c.ok();
+  const Outcome<D> out = deliver(d, s, op.cpu, c.outcome());
+  return {out, done && (hit || enclave), ite(hit, t.slot, p.slot)};
+}
+
+template <Domain D>
+Outcome<D> load(const D& d, State<D>& s, const AccessOp<D>& op) {
+  return access(d, s, op, Access::kLoad).out;
+}
+
+template <Domain D>
+Outcome<D> store(const D& d, State<D>& s, const AccessOp<D>& op) {
+  return access(d, s, op, Access::kStore).out;
+}
+
+template <Domain D>
+Outcome<D> fetch(const D& d, State<D>& s, const AccessOp<D>& op) {
+  return access(d, s, op, Access::kFetch).out;
+}
+
+template <class D>
+struct StoreTcsOp {
+  typename D::Int cpu, page;
+  typename D::Int cssa, nssa, ossa;  // the TCS fields written
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("cpu", s.cpu...);
+    f("page", s.page...);
+    f("cssa", s.cssa...);
+    f("nssa", s.nssa...);
+    f("ossa", s.ossa...);
+  }
+};
+
+// A store of a TCS image (its CSSA, NSSA and OSSA fields) into an enclave page.
+template <Domain D>
+Outcome<D> store_tcs(const D& d, State<D>& s, const StoreTcsOp<D>& op) {
+  const Accessed<D> a = access(d, s, AccessOp<D>{op.cpu, op.page}, Access::kStore);
+  put(d, s.data, a.slot, a.enclave_page, &PageData<D>::cssa, op.cssa);
+  put(d, s.data, a.slot, a.enclave_page, &PageData<D>::nssa, op.nssa);
+  put(d, s.data, a.slot, a.enclave_page, &PageData<D>::ossa, op.ossa);
+  return a.out;
+}
+
+}  // namespace sgxref::model::arch

@@ -1,0 +1,73 @@
+// File: TLB tracking (SEMANTICS.md "Tracking"): the stamp EBLOCK/EMODPR/EMODT leave on a
+// page, the "tracking correct" test EWB and EACCEPT make, and ETRACK.
+//
+// Epochs are kept relative and bounded: a page's stamp and a CPU's entry epoch are
+// stored as ages, the number of ETRACKs of their enclave since, saturating at 2. A CPU
+// inside has age 0 or 1 (ETRACK refuses to run while one has age 1), so
+// "entry_epoch <= stamp" is "entry_age >= stamp_age" and "stamp < E" is
+// "stamp_age >= 1" exactly.
+#pragma once
+
+#include "arch/common.h"
+
+namespace sgxref::model::arch {
+
+inline constexpr int64_t kMaxAge = 2;
+
+template <Domain D>
+void stamp(const D& d, Epcm<D>& e) {
+  e.stamped = d.lit(true);
+  e.stamp_age = d.num(0);
+}
+
+// Never stamped, or an ETRACK happened after the stamp and every CPU inside the enclave
+// entered after it.
+template <Domain D>
+typename D::Bool tracking_correct(const D& d, const State<D>& s, const Epcm<D>& e) {
+  const typename D::Bool entered_before = any_index(d, s.cpu.size(), [&](int64_t i) {
+    const Cpu<D>& c = s.cpu[size_t(i)];
+    return inside(c, e.secs) && c.entry_age >= e.stamp_age;
+  });
+  return !e.stamped || (e.stamp_age >= 1 && !entered_before);
+}
+
+template <class D>
+struct EtrackOp {
+  typename D::Int cpu, secs;
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("cpu", s.cpu...);
+    f("secs", s.secs...);
+  }
+};
+
+// ETRACK (RCX = SECS).
+template <Domain D>
+Outcome<D> etrack(const D& d, State<D>& s, const EtrackOp<D>& op) {
+  Checks<D> c(d);
+  c.ud_if(cpu_mode(d, s, op.cpu));
+  c.pf_if(!in_epc(s, op.secs), op.secs, kNonEpcPfec);
+  const Epcm<D> e = at(d, s.epcm, op.secs);
+  c.pf_if(!e.valid || e.type != pt::kSecs, op.secs, kEnclsEpcmPfec);
+  // SECS.TRACKING: a CPU that entered before the previous ETRACK is still inside.
+  c.code_if(any_index(d, s.cpu.size(),
+                      [&](int64_t i) {
+                        const Cpu<D>& cpu = s.cpu[size_t(i)];
+                        return inside(cpu, op.secs) && cpu.entry_age >= 1;
+                      }),
+            sgx::kPrevTrkIncmpl);
+
+  const typename D::Bool go = c.ok();
+  for (Epcm<D>& p : s.epcm) {
+    const typename D::Bool older = go && is_child_of(p, op.secs) && p.stamped;
+    p.stamp_age = ite(older, inc_sat(p.stamp_age, kMaxAge), p.stamp_age);
+  }
+  for (Cpu<D>& cpu : s.cpu) {
+    const typename D::Bool older = go && inside(cpu, op.secs);
+    cpu.entry_age = ite(older, inc_sat(cpu.entry_age, kMaxAge), cpu.entry_age);
+  }
+  return deliver(d, s, op.cpu, c.outcome());
+}
+
+}  // namespace sgxref::model::arch
