@@ -40,6 +40,7 @@
 #include "hw/tlb.h"
 #include "sched/mutex.h"
 #include "sched/scheduler.h"
+#include "uapi/secinfo.h"
 
 namespace sgxref::hw {
 
@@ -149,10 +150,11 @@ class Cpu {
 
   // Memory accesses of the code this CPU runs: up to 8 bytes at linear address `a`
   // (more is #UD), through the TLB and a walk of the current page table. In enclave
-  // mode, ELRANGE follows SEMANTICS.md "TLB" and a fault is delivered by AEX (the CPU
-  // has left the enclave when the #PF/#GP comes back); outside ELRANGE it is ordinary
-  // paging, and a fetch there is #GP. Outside enclave mode a fault is just returned,
-  // and EPC memory behaves as the abort page (reads all-ones, writes dropped).
+  // mode, ELRANGE follows docs/hw.md "Enclave access and the TLB" and a fault is
+  // delivered by AEX (the CPU has left the enclave when the #PF/#GP comes back);
+  // outside ELRANGE it is ordinary paging, and a fetch there is #GP. Outside enclave
+  // mode a fault is just returned, and EPC memory behaves as the abort page (reads
+  // all-ones, writes dropped).
   Result load(LAddr a, void* out, size_t n) {
     sched::point("enclave.load");
     if (const TlbEntry* e = hit(a, n, Access::kRead)) {
@@ -317,6 +319,10 @@ class Cpu {
   // The EPC slot behind an ENCLU memory operand, or the fault resolving it raises
   // (leaves/enclave_operand.cc).
   Result enclave_operand(LAddr a, Access k, uint32_t& slot) REQUIRES(cpu_mu_);
+  // EACCEPT, EACCEPTCOPY, EMODPE: reads the SECINFO at `a` from the page in `slot` that
+  // enclave_operand found for it, or the #PF when that page is no usable operand page of
+  // this enclave (leaves/enclave_operand.cc).
+  Result read_secinfo(LAddr a, uint32_t slot, uapi::SecInfo& si) REQUIRES(cpu_mu_);
   // One EREPORT operand: alignment and ELRANGE, then a usable page of this enclave.
   Result report_operand(LAddr a, uint64_t align, bool output, uint32_t& slot)
       REQUIRES(cpu_mu_);

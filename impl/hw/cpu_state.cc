@@ -59,6 +59,7 @@ CpuView Cpu::view() const {
   if (v.enclave_mode) {
     v.secs = ctx_.secs;
     v.tcs = ctx_.tcs;
+    v.tcs_slot = ctx_.tcs_slot;
   }
   for (const TlbEntry& e : tlb_.entries()) v.tlb.push_back({e.page, e.slot, e.r, e.w, e.x});
   v.regs = regs_;

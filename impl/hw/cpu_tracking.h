@@ -1,4 +1,4 @@
-// File: what ETRACK's machinery knows about one logical CPU (SEMANTICS.md "Tracking"):
+// File: what ETRACK's machinery knows about one logical CPU (docs/hw.md "Tracking"):
 // whether it is inside an enclave and the enclave's epoch when it entered. The machine
 // keeps one per CPU under its state mutex, where ETRACK, EWB, EACCEPT and EREMOVE read
 // them and EENTER, ERESUME, EEXIT and AEX write them.

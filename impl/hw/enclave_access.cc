@@ -1,6 +1,6 @@
 // Memory accesses made by the code a logical CPU runs: the TLB-miss path (the hit path
-// is inline in cpu.h), the page walk, the EPCM checks of SEMANTICS.md "TLB", and
-// ordinary and abort-page accesses outside ELRANGE.
+// is inline in cpu.h), the page walk, the EPCM checks of docs/hw.md "Enclave access and
+// the TLB", and ordinary and abort-page accesses outside ELRANGE.
 #include <cstring>
 
 #include "hw/cpu.h"
@@ -77,7 +77,7 @@ Result Cpu::translate_enclave(LAddr a, Access k, Target& t) {
   Pte pte;
   if (Result r = walk(a, k, pte); r.faulted()) return r;
 
-  const Result denied = Result::pf(a, pf_error_code(k, true, true));
+  const Result denied = enclave_epcm_pf(a, k);
   const auto slot = m_.epc_slot(pte.pa);
   if (!slot) return denied;
   TlbEntry fill;

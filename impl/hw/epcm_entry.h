@@ -24,7 +24,7 @@ struct EpcmEntry {
   uint32_t secs = 0;             // ENCLAVESECS: EPC slot of the owning SECS
   uint64_t enclave_address = 0;  // ENCLAVEADDRESS: the page's linear address
   // Hardware-internal, not an SDM field: the enclave's epoch when EBLOCK, EMODPR or
-  // EMODT last touched the page (SEMANTICS.md "Tracking"); EWB and EACCEPT compare it
+  // EMODT last touched the page (docs/hw.md "Tracking"); EWB and EACCEPT compare it
   // with the CPUs inside. EADD, EAUG and ELDx leave a page unstamped. Compared by
   // operator== (so by Snapshot) because it decides later EWB/EACCEPT outcomes: a
   // refused leaf must not restamp a page.

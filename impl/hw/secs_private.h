@@ -14,7 +14,7 @@ namespace sgxref::hw {
 
 struct SecsPrivate {
   uint64_t eid = 0;  // CR_NEXT_EID at ECREATE
-  // The enclave's tracking epoch E (SEMANTICS.md "Tracking"): 0 at ECREATE, +1 per
+  // The enclave's tracking epoch E (docs/hw.md "Tracking"): 0 at ECREATE, +1 per
   // successful ETRACK. Sealed with the SECS by EWB, so it survives eviction.
   uint64_t epoch = 0;
 };

@@ -50,6 +50,7 @@ struct CpuView {
   // this CPU entered.
   uint32_t secs = 0;
   uint64_t tcs = 0;
+  uint32_t tcs_slot = 0;  // CR_TCS_PA, as an EPC slot
   uint64_t entry_epoch = 0;
   std::vector<TlbEntryView> tlb;  // by linear page
   Registers regs;
@@ -57,7 +58,7 @@ struct CpuView {
   bool operator==(const CpuView&) const = default;
 };
 
-// An enclave's tracking state (SEMANTICS.md "Tracking").
+// An enclave's tracking state (docs/hw.md "Tracking").
 struct TrackingView {
   uint64_t epoch = 0;
   std::vector<uint32_t> cpus_inside;  // CPU ids, ascending

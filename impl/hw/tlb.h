@@ -1,5 +1,6 @@
-// File: one logical CPU's TLB for enclave pages (SEMANTICS.md "TLB"): linear page ->
-// {EPC slot, R, W, X}, the EPCM rights intersected with the PTE's when it was filled.
+// File: one logical CPU's TLB for enclave pages (docs/hw.md "Enclave access and the
+// TLB"): linear page -> {EPC slot, R, W, X}, the EPCM rights intersected with the PTE's
+// when it was filled.
 // It never evicts (a real TLB may, but an eviction would turn a stale-but-working
 // translation into a fault, which the architecture's tracking rules must not depend
 // on), and only EENTER, ERESUME, EEXIT and AEX flush it, in O(1) by generation.

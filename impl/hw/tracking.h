@@ -1,4 +1,4 @@
-// File: the ETRACK epoch rules of SEMANTICS.md "Tracking", for the leaves that need
+// File: the ETRACK epoch rule of docs/hw.md "Tracking", for the leaves that need
 // them: ETRACK advances an enclave's epoch; EENTER/ERESUME record it on the CPU;
 // EBLOCK, EMODPR and EMODT stamp the page they change; EWB (of REG/TCS/TRIM pages) and
 // EACCEPT refuse with SGX_NOT_TRACKED until the stamp is tracked; EREMOVE refuses with

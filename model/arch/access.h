@@ -1,11 +1,12 @@
-// File: memory accesses by a CPU (SEMANTICS.md "TLB"): load, store, fetch, and a store
-// that writes a TCS image into a page (what the selftests' INIT_TCS_PAGE does before
-// EMODT turns the page into a TCS).
+// File: memory accesses by a CPU (docs/model.md "Accesses"): load, store, fetch, and a
+// store that writes a TCS image into a page (what the selftests' INIT_TCS_PAGE does
+// before EMODT turns the page into a TCS).
 //
 // Inside ELRANGE, in enclave mode: a TLB entry with the right is used with no other
 // check, stale or not; otherwise the page walk and the EPCM checks decide and a
 // success fills the TLB with the EPCM rights intersected with the PTE's. Outside
-// enclave mode or ELRANGE, only the page walk applies (the model keeps no other memory).
+// enclave mode or ELRANGE, only the page walk applies (the model keeps no other memory),
+// except that enclave code cannot fetch from outside its ELRANGE (#GP).
 // A fault in enclave mode causes an AEX.
 #pragma once
 
@@ -47,14 +48,17 @@ Accessed<D> access(const D& d, State<D>& s, const AccessOp<D>& op, Access a) {
   const TlbEntry<D> t = at(d, at(d, s.cpu, op.cpu, &Cpu<D>::tlb), op.page);
   const typename D::Bool hit = me.mode && in_space && t.valid && right(t);
 
-  // 2. The page walk.
+  // 2. Enclave code runs only from ELRANGE: a fetch outside it is #GP before any walk.
   Checks<D> c(d);
+  if (fetch) c.gp_if(me.mode && !in_elrange(d, s, me.secs, op.page));
+
+  // 3. The page walk.
   const Pte<D> p = at(d, s.pte, op.page);
   c.pf_if(!hit && !(in_space && p.present), op.page, bits);
   const typename D::Bool pte_lacks = store ? !p.w : fetch ? !p.x : d.lit(false);
   c.pf_if(!hit && pte_lacks, op.page, pfec::kP | bits);
 
-  // 3. The EPCM checks, for an enclave access inside ELRANGE.
+  // 4. The EPCM checks, for an enclave access inside ELRANGE.
   const typename D::Bool enclave = me.mode && in_elrange(d, s, me.secs, op.page);
   const Epcm<D> e = at(d, s.epcm, p.slot);
   const typename D::Bool epcm_ok = in_epc(s, p.slot) && e.valid && e.secs == me.secs &&
@@ -62,7 +66,7 @@ Accessed<D> access(const D& d, State<D>& s, const AccessOp<D>& op, Access a) {
                                    !e.pending && !e.modified && right(e);
   c.pf_if(!hit && enclave && !epcm_ok, op.page, pfec::kP | pfec::kSgx | bits);
 
-  // 4. A successful walk fills the TLB.
+  // 5. A successful walk fills the TLB.
   const typename D::Bool fill = c.ok() && !hit && enclave;
   const TlbEntry<D> n{d.lit(true), p.slot, e.r, e.w && p.w, e.x && p.x};
   for (size_t i = 0; i < s.cpu.size(); ++i)

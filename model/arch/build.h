@@ -45,6 +45,7 @@ Outcome<D> ecreate(const D& d, State<D>& s, const EcreateOp<D>& op) {
   c.ud_if(cpu_mode(d, s, op.cpu));
   c.pf_if(!in_epc(s, op.secs), op.secs, kNonEpcPfec);
   c.gp_if(op.si.reserved || op.si.type != pt::kSecs);
+  c.gp_if(held_shared(s, op.secs));
   c.pf_if(at(d, s.epcm, op.secs, &Epcm<D>::valid), op.secs, kEnclsEpcmPfec);
   c.gp_if(!op.contents_ok);
   c.gp_if(!elrange_ok(d, s, op.base, op.size));
@@ -90,7 +91,10 @@ Outcome<D> eadd(const D& d, State<D>& s, const EaddOp<D>& op) {
   c.pf_if(!in_epc(s, op.secs), op.secs, kNonEpcPfec);
   const typename D::Bool tcs = op.si.type == pt::kTcs;
   c.gp_if(op.si.reserved || !(op.si.type == pt::kReg || tcs));
+  c.gp_if(held_shared(s, op.slot));
   c.pf_if(at(d, s.epcm, op.slot, &Epcm<D>::valid), op.slot, kEnclsEpcmPfec);
+  // The target is held exclusively and the SECS shared: one page cannot be both.
+  c.gp_if(op.slot == op.secs);
   const Epcm<D> secs = at(d, s.epcm, op.secs);
   c.pf_if(!secs.valid || secs.type != pt::kSecs, op.secs, kEnclsEpcmPfec);
   c.gp_if(!tcs && op.si.w && !op.si.r);

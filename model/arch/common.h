@@ -24,6 +24,20 @@ typename D::Bool in_epc(const State<D>& s, const typename D::Int& slot) {
   return slot < int64_t(s.sz.slots);
 }
 
+// The slot value that stands for physical address 0 (a null PAGEINFO.SECS): the first
+// value outside the EPC.
+template <class D>
+int64_t null_slot(const State<D>& s) {
+  return int64_t(s.sz.slots);
+}
+
+// Whether another CPU's leaf holds EPC slot `slot` Shared, so an Exclusive lock on it
+// fails (#GP for most leaves, SGX_EPC_PAGE_CONFLICT for EMODT).
+template <Domain D>
+typename D::Bool held_shared(const State<D>& s, const typename D::Int& slot) {
+  return s.held && s.held_slot == slot;
+}
+
 template <Domain D>
 typename D::Bool cpu_mode(const D& d, const State<D>& s, const typename D::Int& cpu) {
   return at(d, s.cpu, cpu, &Cpu<D>::mode);
@@ -79,9 +93,10 @@ void flush_tlb_if(const D& d, Cpu<D>& c, const typename D::Bool& when) {
   for (TlbEntry<D>& t : c.tlb) t.valid = ite(when, d.lit(false), t.valid);
 }
 
-// AEX on `cpu` if `when` holds and the CPU is in enclave mode (SEMANTICS.md): state goes
-// to SSA frame CSSA of the current TCS and CSSA += 1, the TCS becomes inactive, the CPU
-// leaves enclave mode (and stops counting as inside for tracking), its TLB is flushed.
+// AEX on `cpu` if `when` holds and the CPU is in enclave mode (docs/model.md "AEX and
+// IPIs"): state goes to SSA frame CSSA of the current TCS and CSSA += 1, the TCS becomes
+// inactive, the CPU leaves enclave mode (and stops counting as inside for tracking), its
+// TLB is flushed.
 template <Domain D>
 void aex_if(const D& d, State<D>& s, const typename D::Int& cpu, const typename D::Bool& when) {
   for (size_t i = 0; i < s.cpu.size(); ++i) {
@@ -114,8 +129,8 @@ inline int64_t epcm_pfec(bool write) {
 }
 
 // An ENCLU leaf reaches its linear-address operand `page` through the OS page table
-// (SEMANTICS.md leaves the TLB to data accesses). Adds the "does not resolve within an
-// EPC" checks to `c` and returns the EPC slot the PTE names.
+// (the TLB serves only loads, stores and fetches: docs/model.md "Accesses"). Adds the
+// "does not resolve within an EPC" checks to `c` and returns the EPC slot the PTE names.
 template <Domain D>
 typename D::Int resolve(const D& d, const State<D>& s, Checks<D>& c, const typename D::Int& page,
                         bool write) {

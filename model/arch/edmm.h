@@ -28,7 +28,10 @@ Outcome<D> eaug(const D& d, State<D>& s, const EaugOp<D>& op) {
   c.ud_if(cpu_mode(d, s, op.cpu));
   c.pf_if(!in_epc(s, op.slot), op.slot, kNonEpcPfec);
   c.pf_if(!in_epc(s, op.secs), op.secs, kNonEpcPfec);
+  c.gp_if(held_shared(s, op.slot));
   c.pf_if(at(d, s.epcm, op.slot, &Epcm<D>::valid), op.slot, kEnclsEpcmPfec);
+  // The target is held exclusively and the SECS shared: one page cannot be both.
+  c.gp_if(op.slot == op.secs);
   const Epcm<D> secs = at(d, s.epcm, op.secs);
   c.pf_if(!secs.valid || secs.type != pt::kSecs, op.secs, kEnclsEpcmPfec);
   c.gp_if(!at(d, s.data, op.secs, &PageData<D>::init));
@@ -91,6 +94,8 @@ Outcome<D> emodt(const D& d, State<D>& s, const ModifyOp<D>& op) {
   c.ud_if(cpu_mode(d, s, op.cpu));
   c.pf_if(!in_epc(s, op.slot), op.slot, kNonEpcPfec);
   c.gp_if(op.si.reserved || !(op.si.type == pt::kTcs || op.si.type == pt::kTrim));
+  // EMODT holds the page Exclusive: an SGX1 leaf holding it is a code, not #GP.
+  c.code_if(held_shared(s, op.slot), sgx::kEpcPageConflict);
   const Epcm<D> e = at(d, s.epcm, op.slot);
   c.pf_if(!e.valid, op.slot, kEnclsEpcmPfec);
   // REG may become TCS or TRIM; TCS may only become TRIM.

@@ -1,6 +1,6 @@
 // File: entering and leaving enclaves: EENTER, ERESUME, EEXIT, and AEX (delivered by an
 // interrupt, or by the OS's IPI). Entry records the entry epoch (age 0) and every entry
-// and exit flushes the CPU's TLB (SEMANTICS.md).
+// and exit flushes the CPU's TLB (docs/model.md "Tracking", "Accesses").
 #pragma once
 
 #include "arch/common.h"

@@ -128,7 +128,8 @@ typename D::Bool well_formed(const D& d, const State<D>& s) {
   const auto users = [&](int64_t slot, int64_t i) {
     return s.cpu[size_t(i)].mode && s.cpu[size_t(i)].tcs == slot;
   };
-  Bool ok = s.next_eid >= 1 && s.next_version >= 1;
+  // No leaf is left half-done between steps.
+  Bool ok = s.next_eid >= 1 && s.next_version >= 1 && !s.held;
   for (size_t j = 0; j < s.epcm.size(); ++j) {
     const Epcm<D>& e = s.epcm[j];
     const PageData<D>& p = s.data[j];

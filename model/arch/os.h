@@ -1,6 +1,6 @@
 // File: the OS's own moves on the state the architecture reads: setting and clearing a
 // page-table entry. Neither touches any TLB: the OS must send IPIs to make CPUs drop
-// what they cached (SEMANTICS.md).
+// what they cached (docs/model.md "Accesses").
 #pragma once
 
 #include "arch/outcome.h"

@@ -26,6 +26,7 @@ Outcome<D> epa(const D& d, State<D>& s, const PageOp<D>& op) {
   Checks<D> c(d);
   c.ud_if(cpu_mode(d, s, op.cpu));
   c.pf_if(!in_epc(s, op.slot), op.slot, kNonEpcPfec);
+  c.gp_if(held_shared(s, op.slot));
   c.pf_if(at(d, s.epcm, op.slot, &Epcm<D>::valid), op.slot, kEnclsEpcmPfec);
 
   const typename D::Bool go = c.ok();
@@ -79,6 +80,7 @@ Outcome<D> ewb(const D& d, State<D>& s, const EwbOp<D>& op) {
   c.pf_if(!in_epc(s, op.slot), op.slot, kNonEpcPfec);
   c.pf_if(!in_epc(s, op.va), op.va, kNonEpcPfec);
   c.gp_if(op.slot == op.va);
+  c.gp_if(held_shared(s, op.slot));
   const Epcm<D> e = at(d, s.epcm, op.slot);
   c.pf_if(!e.valid, op.slot, kEnclsEpcmPfec);
   const Epcm<D> va = at(d, s.epcm, op.va);
@@ -130,6 +132,8 @@ Outcome<D> eld(const D& d, State<D>& s, const EldOp<D>& op, bool blocked) {
   c.ud_if(cpu_mode(d, s, op.cpu));
   c.pf_if(!in_epc(s, op.slot), op.slot, kNonEpcPfec);
   c.pf_if(!in_epc(s, op.va), op.va, kNonEpcPfec);
+  // The target is held exclusively and the VA page shared: one page cannot be both.
+  c.gp_if(op.slot == op.va || held_shared(s, op.slot));
   c.pf_if(at(d, s.epcm, op.slot, &Epcm<D>::valid), op.slot, kEnclsEpcmPfec);
   const Epcm<D> va = at(d, s.epcm, op.va);
   c.pf_if(!va.valid || va.type != pt::kVa, op.va, kEnclsEpcmPfec);
@@ -137,8 +141,11 @@ Outcome<D> eld(const D& d, State<D>& s, const EldOp<D>& op, bool blocked) {
   // PCMD.SECINFO.PT says whether the page has a parent SECS.
   const typename D::Bool child = is_child_type(b.type);
   c.pf_if(child && !in_epc(s, op.secs), op.secs, kNonEpcPfec);
+  c.gp_if(child && op.secs == op.slot);
   const Epcm<D> secs = at(d, s.epcm, op.secs);
   c.pf_if(child && (!secs.valid || secs.type != pt::kSecs), op.secs, kEnclsEpcmPfec);
+  // A SECS or VA page belongs to no enclave: PAGEINFO.SECS must be 0.
+  c.gp_if(!child && op.secs != null_slot(s));
   std::vector<typename D::Int> versions = at(d, s.data, op.va, &PageData<D>::va);
   const typename D::Int eid = ite(child, at(d, s.data, op.secs, &PageData<D>::eid), d.num(0));
   const typename D::Bool mac_ok = b.valid && op.intact &&
@@ -182,6 +189,7 @@ Outcome<D> eremove(const D& d, State<D>& s, const PageOp<D>& op) {
   Checks<D> c(d);
   c.ud_if(cpu_mode(d, s, op.cpu));
   c.pf_if(!in_epc(s, op.slot), op.slot, kNonEpcPfec);
+  c.gp_if(held_shared(s, op.slot));
   const Epcm<D> e = at(d, s.epcm, op.slot);
   // A free page needs nothing; a VA page, and a TRIM page the enclave has accepted, are
   // freed at once (the SDM's two contradicting TRIM branches, read as Linux relies on).

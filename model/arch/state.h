@@ -27,8 +27,9 @@ struct Epcm {
   typename D::Bool r, w, x, blocked, pending, modified, pr;
   typename D::Int secs;  // ENCLAVESECS, as the EPC slot of the owning SECS
   typename D::Int page;  // ENCLAVEADDRESS, as a linear page
-  // The tracking stamp (SEMANTICS.md), not an SDM field. The epoch it recorded is kept
-  // as its age: how many ETRACKs of the enclave have happened since, saturating at 2.
+  // The tracking stamp (docs/model.md "Tracking"), not an SDM field. The epoch it
+  // recorded is kept as its age: how many ETRACKs of the enclave have happened since,
+  // saturating at 2.
   typename D::Bool stamped;
   typename D::Int stamp_age;
 
@@ -165,6 +166,11 @@ struct State {
   std::vector<Blob<D>> blob;
   typename D::Int next_eid;      // CR_NEXT_EID
   typename D::Int next_version;  // the source of fresh VA versions (never 0)
+  // A leaf in flight on another CPU: EBLOCK of `held_slot`, which holds the page Shared
+  // between taking its lock and checking the page (SDM 41.1.5). Leaves that need the
+  // page Exclusive meanwhile are refused (conformance "overlap" steps).
+  typename D::Bool held;
+  typename D::Int held_slot;
 
   template <class F, class... S>
   static void fields(F&& f, S&... s) {
@@ -175,6 +181,8 @@ struct State {
     f("blob", s.blob...);
     f("next_eid", s.next_eid...);
     f("next_version", s.next_version...);
+    f("held", s.held...);
+    f("held_slot", s.held_slot...);
   }
 };
 
@@ -200,7 +208,7 @@ template <Domain D>
 State<D> initial_state(const D& d, const Sizes& sz) {
   const auto f = d.lit(false);
   const auto z = d.num(0);
-  State<D> s{sz, {}, {}, {}, {}, {}, d.num(1), d.num(1)};
+  State<D> s{sz, {}, {}, {}, {}, {}, d.num(1), d.num(1), f, z};
   s.epcm.assign(sz.slots, free_entry(d));
   s.data.assign(sz.slots, blank_page(d, sz));
   s.cpu.assign(sz.cpus, Cpu<D>{f, z, z, z, std::vector<TlbEntry<D>>(sz.pages, {f, z, f, f, f})});

@@ -1,4 +1,4 @@
-// File: TLB tracking (SEMANTICS.md "Tracking"): the stamp EBLOCK/EMODPR/EMODT leave on a
+// File: TLB tracking (docs/model.md "Tracking"): the stamp EBLOCK/EMODPR/EMODT leave on a
 // page, the "tracking correct" test EWB and EACCEPT make, and ETRACK.
 //
 // Epochs are kept relative and bounded: a page's stamp and a CPU's entry epoch are

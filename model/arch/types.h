@@ -24,6 +24,7 @@ inline constexpr int64_t kBlkState = 3;
 inline constexpr int64_t kInvalidMeasurement = 4;
 inline constexpr int64_t kNotBlockable = 5;
 inline constexpr int64_t kPgInvld = 6;
+inline constexpr int64_t kEpcPageConflict = 7;
 inline constexpr int64_t kInvalidSignature = 8;
 inline constexpr int64_t kMacCompareFail = 9;
 inline constexpr int64_t kPageNotBlocked = 10;

@@ -271,7 +271,9 @@ TEST_F(ArchModel, SecsEvictionNeedsNoChildrenAndReloadsElsewhere) {
   ASSERT_TRUE(w.evict(kData, 0, 2, /*va=*/5));
   EXPECT_EQ(w.ewb(kSecs, 5, 1, 3), Ok());
   EXPECT_EQ(w.s.blob[3].eid, 0);  // a SECS is bound to no enclave
-  EXPECT_EQ(w.eldu(6, 5, 1, 3, 0, 0), Ok());
+  // A SECS belongs to no enclave: PAGEINFO.SECS must be null.
+  EXPECT_EQ(w.eldu(6, 5, 1, 3, 0, kSecs), Gp());
+  EXPECT_EQ(w.eldu(6, 5, 1, 3, 0, null_slot(w.s)), Ok());
   EXPECT_EQ(w.epcm(6).type, pt::kSecs);
   EXPECT_TRUE(w.data(6).init);
   // A child reloads under the SECS's new slot; the old slot is no SECS any more.

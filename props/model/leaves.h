@@ -67,6 +67,27 @@ std::string first_difference(const T& a, const T& b) {
   return where;
 }
 
+// Prints a concrete record as a braced initializer: {1, true, {false, 2}}.
+template <class T>
+void print_braced(std::ostream& os, const T& x) {
+  if constexpr (Record<T>) {
+    os << "{";
+    bool first = true;
+    T::fields(
+        [&](const char*, const auto& y) {
+          os << (first ? "" : ", ");
+          first = false;
+          print_braced(os, y);
+        },
+        x);
+    os << "}";
+  } else if constexpr (std::is_same_v<T, bool>) {
+    os << (x ? "true" : "false");
+  } else {
+    os << x;
+  }
+}
+
 }  // namespace sgxref::model::test
 
 namespace sgxref::model::arch {

@@ -6,11 +6,11 @@
 #include "arch/arch.h"
 #include "domain/concrete.h"
 #include "model/leaves.h"
+#include "model/op.h"
 
 namespace sgxref::model::test {
 
 using namespace arch;  // scenarios read better with the model's names bare
-using C = Concrete;
 using Out = Outcome<C>;
 
 inline Out Ok() { return {kind::kOk, 0, 0, 0}; }
@@ -118,13 +118,9 @@ struct World {
 
   // Builds the layout above and maps pages 0-2; returns whether every step succeeded.
   bool build_enclave() {
-    using namespace layout;
-    return ecreate(kSecs, 0, 4) == Ok() &&
-           eadd(kTcs, kSecs, kTcsPage, si(pt::kTcs), /*nssa=*/2, /*ossa=*/1) == Ok() &&
-           eadd(kSsa, kSecs, kSsaPage, si(pt::kReg, true, true)) == Ok() &&
-           eadd(kData, kSecs, kDataPage, si(pt::kReg, true, true, true)) == Ok() &&
-           epa(kVa) == Ok() && einit(kSecs) == Ok() && map(kTcsPage, kTcs) == Ok() &&
-           map(kSsaPage, kSsa) == Ok() && map(kDataPage, kData, true, true) == Ok();
+    for (const Op& op : scenario_build_ops())
+      if (!(apply(d, s, op) == Ok())) return false;
+    return true;
   }
 
   // EBLOCK, ETRACK, EWB of `slot` into slot `va_index` of VA page `va` and blob `blob`.

@@ -1,11 +1,14 @@
 // File: a test scheduler that parks the first thread reaching a named scheduling point
 // until the test releases it, so a test can hold one leaf in the middle of its work
-// (its architectural locks taken) while another leaf runs on another thread.
+// (its architectural locks taken) while another leaf runs on another thread; and
+// overlap(), which runs one such test from start to end.
 #pragma once
 
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "sched/scheduler.h"
 
@@ -31,5 +34,21 @@ class PauseAt : public sched::Scheduler {
   bool parked_ = false;
   bool released_ = false;
 };
+
+// Runs `parked` on a thread of its own until it reaches scheduling point `point`, then
+// `while_parked` on this thread, then lets `parked` finish; returns what `parked`
+// returned. `parked` must reach the point.
+template <typename Parked, typename WhileParked>
+auto overlap(std::string point, const Parked& parked, const WhileParked& while_parked) {
+  PauseAt pause(std::move(point));
+  sched::ScopedScheduler installed(&pause);
+  decltype(parked()) result{};
+  std::thread t([&] { result = parked(); });
+  pause.wait_until_parked();
+  while_parked();
+  pause.release();
+  t.join();
+  return result;
+}
 
 }  // namespace sgxref::testlib

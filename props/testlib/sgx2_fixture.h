@@ -7,13 +7,16 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
 #include "hw/page_table.h"
+#include "testlib/enclave_builder.h"
 #include "testlib/enclave_fixture.h"
+#include "testlib/kernel_memory.h"
 #include "testlib/sgx2_ops.h"
 #include "testlib/test_enclave.h"
 #include "uapi/secinfo.h"
@@ -41,12 +44,21 @@ class Sgx2Fixture : public EnclaveFixture {
   static constexpr uint64_t kModified = uapi::secinfo_flag::kModified;
   static constexpr uint64_t kPr = uapi::secinfo_flag::kPr;
 
-  // Page-fault error codes of SEMANTICS.md "TLB".
+  // Page-fault error codes of docs/hw.md "Enclave access and the TLB".
   static constexpr uint32_t kNotPresentRead = 0x4;  // U
   static constexpr uint32_t kEpcmRead = 0x8005;     // P|U|SGX
   static constexpr uint32_t kEpcmWrite = 0x8007;    // P|W|U|SGX
 
   Sgx2Ops ops() { return Sgx2Ops(m(), kKernel); }
+
+  // Kernel memory for operands a test lays out itself, and a SECINFO with `flags` placed
+  // there (the rest zero), for EMODPR and EMODT issued directly.
+  KernelMemory& mem() { return enclave().memory(); }
+  hw::PAddr kernel_secinfo(uint64_t flags) {
+    uapi::SecInfo si{};
+    si.flags = flags;
+    return mem().put(si);
+  }
 
   // The driver's EAUG of the page at `offset`, which it then maps RW, not executable.
   hw::Result eaug(uint64_t offset) {
@@ -60,6 +72,22 @@ class Sgx2Fixture : public EnclaveFixture {
                                  .nx = !executable,
                                  .pa = m().epc_addr(slot(offset))});
   }
+  // Builds a second enclave (SECS in slot 25, ELRANGE at 0x8000'0000, one REG RW page in
+  // slot 26) and maps its page at `offset` in this enclave's ELRANGE, so an operand there
+  // resolves to a page of another enclave. Call under ASSERT_NO_FATAL_FAILURE.
+  void map_page_of_another_enclave(uint64_t offset) {
+    constexpr uint32_t kOtherSecs = 25, kOtherPage = 26;
+    constexpr uint64_t kOtherBase = 0x8000'0000;
+    EnclaveBuilder other(m(), kOtherSecs, kKernel);
+    ASSERT_EQ(other.create(make_secs(kOtherBase, TestEnclave::kSize)), hw::Result::ok());
+    const std::array<uint8_t, hw::kPageSize> page{};
+    ASSERT_EQ(other.add(kOtherPage, kOtherBase, page.data(), kReg | kR | kW), hw::Result::ok());
+    pt().set(la(offset), hw::Pte{.present = true,
+                                 .writable = true,
+                                 .nx = true,
+                                 .pa = m().epc_addr(kOtherPage)});
+  }
+
   hw::Result emodpr(uint64_t offset, uint64_t flags) { return ops().emodpr(slot(offset), flags); }
   hw::Result emodt(uint64_t offset, uint64_t flags) { return ops().emodt(slot(offset), flags); }
   hw::Result etrack() { return cpu(kKernel).etrack(enclave().secs_addr()); }
@@ -80,6 +108,16 @@ class Sgx2Fixture : public EnclaveFixture {
   hw::Result emodpe(uint32_t c, uint64_t flags, uint64_t offset) {
     if (hw::Result r = put_secinfo(c, flags); !r.succeeded()) return r;
     return cpu(c).emodpe(la(kSecinfo), la(offset));
+  }
+
+  // The machine differs from the snapshot `before` only in the EPCM entry of the page at
+  // `offset`, which is `want`.
+  void expect_only_epcm_changed(const hw::Snapshot& before, uint64_t offset,
+                                const hw::EpcmEntry& want) {
+    hw::Snapshot after = m().snapshot();
+    EXPECT_EQ(after.epcm[slot(offset)], want);
+    after.epcm[slot(offset)] = before.epcm[slot(offset)];
+    EXPECT_EQ(after, before) << "registers, TLBs and every other page unchanged";
   }
 
   // Runs `leaf` expecting a refusal: returns its result after checking that the EPC is

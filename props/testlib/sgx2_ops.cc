@@ -3,6 +3,7 @@
 #include "hw/cpu.h"
 #include "hw/crypto/sha256.h"
 #include "sign/sigstruct.h"
+#include "testlib/binding_sigstruct.h"
 #include "uapi/secinfo.h"
 #include "uapi/sigstruct.h"
 
@@ -41,16 +42,7 @@ hw::Result Sgx2Ops::emodt(uint32_t slot, uint64_t flags) {
 }
 
 hw::Result Sgx2Ops::einit(uint32_t secs_slot, const sign::SigningKey& key) {
-  const hw::SecsView v = m_.secs(secs_slot);
-  sign::SigStructParams p;
-  p.attributes = v.attributes;
-  p.attributes_mask = ~uint64_t(0);
-  p.xfrm = v.xfrm;
-  p.xfrm_mask = ~uint64_t(0);
-  p.miscselect = v.miscselect;
-  p.misc_mask = ~uint32_t(0);
-  p.mrenclave = v.mrenclave;
-  const uapi::SigStruct s = sign::make_sigstruct(key, p);
+  const uapi::SigStruct s = sign::make_sigstruct(key, binding_params(m_.secs(secs_slot)));
   mem_.write(sigstruct_, &s, sizeof s);
   const uapi::EinitToken token{};
   mem_.write(token_, &token, sizeof token);

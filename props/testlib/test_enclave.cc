@@ -6,6 +6,7 @@
 #include "hw/cpu.h"
 #include "hw/crypto/sha256.h"
 #include "sign/sigstruct.h"
+#include "testlib/binding_sigstruct.h"
 #include "testlib/enclave_builder.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
@@ -60,16 +61,7 @@ hw::Result TestEnclave::build() {
   }
 
   if (!o_.init) return hw::Result::ok();
-  const hw::SecsView v = m_.secs(o_.secs_slot);
-  sign::SigStructParams params;
-  params.attributes = v.attributes;
-  params.attributes_mask = ~uint64_t(0);
-  params.xfrm = v.xfrm;
-  params.xfrm_mask = ~uint64_t(0);
-  params.miscselect = v.miscselect;
-  params.misc_mask = ~uint32_t(0);
-  params.mrenclave = v.mrenclave;
-  const uapi::SigStruct sig = sign::make_sigstruct(key_, params);
+  const uapi::SigStruct sig = sign::make_sigstruct(key_, binding_params(m_.secs(o_.secs_slot)));
   const sign::Rsa3072Le n = key_.modulus();
   m_.cpu(o_.cpu).write_lepubkeyhash(hw::Sha256::of(n.data(), n.size()));
   const hw::PAddr sig_pa = mem_.put(sig);

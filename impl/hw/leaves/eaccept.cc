@@ -2,7 +2,7 @@
 // EMODPR, EMODT) by naming the page's expected attributes; on a match the change takes
 // effect (SDM vol. 3D "EACCEPT—Accept Changes to an EPC Page"). For an EMODPR or EMODT
 // change it succeeds only once tracking shows that no CPU can still hold a translation
-// made before the change (SEMANTICS.md "Tracking").
+// made before the change (docs/hw.md "Tracking").
 #include <cstddef>
 
 #include "hw/cpu.h"
@@ -10,8 +10,10 @@
 #include "hw/leaves/enclave_entry.h"
 #include "hw/leaves/enclave_operand.h"
 #include "hw/machine.h"
+#include "hw/secinfo_checks.h"
 #include "hw/secs_private.h"
 #include "hw/shared_bytes.h"
+#include "hw/tcs_checks.h"
 #include "hw/tracking.h"
 #include "sched/scheduler.h"
 #include "uapi/secinfo.h"
@@ -24,24 +26,15 @@ namespace {
 
 namespace sf = uapi::secinfo_flag;
 
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
 bool flag(uint64_t flags, uint64_t bit) { return (flags & bit) != 0; }
 
 // The requests EACCEPT can acknowledge: a REG page after EAUG (PENDING) or EMODPR (PR),
 // and a page EMODT made TCS or TRIM (MODIFIED).
 bool legal_request(uint64_t flags) {
-  const uint64_t pt = flags & sf::kTypeMask;
-  if (pt == sf::type(PageType::kReg)) {
+  if (secinfo_type_is(flags, PageType::kReg)) {
     return (flag(flags, sf::kPr) || flag(flags, sf::kPending)) && !flag(flags, sf::kModified);
   }
-  if (pt == sf::type(PageType::kTcs) || pt == sf::type(PageType::kTrim)) {
+  if (secinfo_type_is(flags, PageType::kTcs) || secinfo_type_is(flags, PageType::kTrim)) {
     return !flag(flags, sf::kPr) && !flag(flags, sf::kPending) && flag(flags, sf::kModified);
   }
   return false;
@@ -55,14 +48,11 @@ bool attributes_match(const EpcmEntry& e, LAddr target, uint64_t flags) {
          sf::type(e.type) == (flags & sf::kTypeMask);
 }
 
-// The state a TCS must be in before it can be used: what EADD forces on a TCS it adds.
+// The state a TCS must be in before it can be used: what EADD checks and forces on a TCS
+// it adds.
 bool tcs_acceptable(const uapi::Tcs& t, bool mode64) {
-  if (!all_zero(t.reserved) || (t.flags & uapi::kTcsFlagsReserved) != 0) return false;
-  if ((t.flags & uapi::kTcsFlagDbgOptIn) != 0 || t.ssa_index >= t.nr_ssa_frames ||
-      t.exit_addr != 0 || t.state != kTcsInactive) {
-    return false;
-  }
-  return mode64 || ((t.fs_limit & 0xFFF) == 0xFFF && (t.gs_limit & 0xFFF) == 0xFFF);
+  return tcs_well_formed(t, mode64) && (t.flags & uapi::kTcsFlagDbgOptIn) == 0 &&
+         t.ssa_index < t.nr_ssa_frames && t.exit_addr == 0 && t.state == kTcsInactive;
 }
 
 }  // namespace
@@ -72,20 +62,14 @@ Result Cpu::do_eaccept(LAddr secinfo, LAddr target) {
   uint32_t si_slot;
   if (Result r = enclave_operand(secinfo, Access::kRead, si_slot); r.faulted()) return r;
   uapi::SecInfo si;
-  {
-    sched::MutexLock l(m_.mu());
-    if (!usable_operand_page(m_.epcm_entry(si_slot), ctx_.secs, page_of(secinfo), false)) {
-      return Result::pf(secinfo, pf_error_code(Access::kRead, true, true));
-    }
-    load_shared(m_.page(si_slot) + page_offset(secinfo), &si, sizeof si);
-  }
-  if ((si.flags & sf::kReservedMask) != 0 || !all_zero(si.reserved)) return Result::gp();
+  if (Result r = read_secinfo(secinfo, si_slot, si); r.faulted()) return r;
+  if (!secinfo_reserved_clear(si)) return Result::gp();
   if (!is_aligned(target, kPageSize) || !in_elrange(target)) return Result::gp();
   uint32_t slot;
   if (Result r = enclave_operand(target, Access::kRead, slot); r.faulted()) return r;
   if (!legal_request(si.flags)) return Result::gp();
 
-  const Result bad_target = Result::pf(target, pf_error_code(Access::kRead, true, true));
+  const Result bad_target = enclave_epcm_pf(target, Access::kRead);
   LeafLocks locks(m_);
   {
     sched::MutexLock l(m_.mu());
@@ -115,7 +99,7 @@ Result Cpu::do_eaccept(LAddr secinfo, LAddr target) {
     set_status(regs_, SgxCode::kNotTracked);
     return Result::error(SgxCode::kNotTracked);
   }
-  if ((si.flags & sf::kTypeMask) == sf::type(PageType::kTcs)) {
+  if (secinfo_type_is(si.flags, PageType::kTcs)) {
     uapi::Tcs tcs;
     load_shared(m_.page(slot), &tcs, sizeof tcs);
     const bool mode64 =

@@ -9,6 +9,7 @@
 #include "hw/leaf_locks.h"
 #include "hw/leaves/enclave_operand.h"
 #include "hw/machine.h"
+#include "hw/secinfo_checks.h"
 #include "hw/shared_bytes.h"
 #include "sched/scheduler.h"
 #include "uapi/secinfo.h"
@@ -18,14 +19,6 @@ namespace sgxref::hw {
 namespace {
 
 namespace sf = uapi::secinfo_flag;
-
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
 
 // The destination as EAUG leaves it, before the lock...
 bool pending_reg_page(const EpcmEntry& e, uint32_t secs) {
@@ -50,16 +43,9 @@ Result Cpu::do_eacceptcopy(LAddr secinfo, LAddr dest, LAddr src) {
   if (Result r = enclave_operand(dest, Access::kWrite, dest_slot); r.faulted()) return r;
   if (Result r = enclave_operand(src, Access::kRead, src_slot); r.faulted()) return r;
   uapi::SecInfo si;
-  {
-    sched::MutexLock l(m_.mu());
-    if (!usable_operand_page(m_.epcm_entry(si_slot), ctx_.secs, page_of(secinfo), false)) {
-      return Result::pf(secinfo, pf_error_code(Access::kRead, true, true));
-    }
-    load_shared(m_.page(si_slot) + page_offset(secinfo), &si, sizeof si);
-  }
-  if ((si.flags & sf::kReservedMask) != 0 || !all_zero(si.reserved) ||
-      ((si.flags & sf::kR) == 0 && (si.flags & sf::kW) != 0) ||
-      (si.flags & sf::kTypeMask) != sf::type(PageType::kReg)) {
+  if (Result r = read_secinfo(secinfo, si_slot, si); r.faulted()) return r;
+  if (!secinfo_reserved_clear(si) || write_without_read(si.flags) ||
+      !secinfo_type_is(si.flags, PageType::kReg)) {
     return Result::gp();
   }
 
@@ -67,7 +53,7 @@ Result Cpu::do_eacceptcopy(LAddr secinfo, LAddr dest, LAddr src) {
   {
     sched::MutexLock l(m_.mu());
     if (!usable_operand_page(m_.epcm_entry(src_slot), ctx_.secs, src, false)) {
-      return Result::pf(src, pf_error_code(Access::kRead, true, true));
+      return enclave_epcm_pf(src, Access::kRead);
     }
     if (!pending_reg_page(m_.epcm_entry(dest_slot), ctx_.secs)) {
       set_status(regs_, SgxCode::kPageAttributesMismatch);

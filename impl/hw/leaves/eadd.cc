@@ -8,7 +8,9 @@
 #include "hw/leaf_locks.h"
 #include "hw/machine.h"
 #include "hw/mrenclave.h"
+#include "hw/secinfo_checks.h"
 #include "hw/secs_private.h"
+#include "hw/tcs_checks.h"
 #include "sched/scheduler.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
@@ -20,14 +22,6 @@ namespace sgxref::hw {
 namespace {
 
 namespace sf = uapi::secinfo_flag;
-
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
 
 // The 64-byte block EADD adds to MRENCLAVE: "EADD\0\0\0\0", the page's offset in the
 // enclave, and the first 48 bytes of SECINFO as EADD saw them.
@@ -58,12 +52,10 @@ Result Cpu::do_eadd(PAddr pageinfo, PAddr epc) {
   if (!secs_slot) return Result::pf(pi.secs, 0);
   uapi::SecInfo si;
   if (Result r = m_.read(pi.secinfo, &si, sizeof si); r.faulted()) return r;
-  const uint64_t pt = si.flags & sf::kTypeMask;
-  if ((si.flags & sf::kReservedMask) != 0 || !all_zero(si.reserved) ||
-      (pt != sf::type(PageType::kReg) && pt != sf::type(PageType::kTcs))) {
+  const bool tcs = secinfo_type_is(si.flags, PageType::kTcs);
+  if (!secinfo_reserved_clear(si) || (!tcs && !secinfo_type_is(si.flags, PageType::kReg))) {
     return Result::gp();
   }
-  const bool tcs = pt == sf::type(PageType::kTcs);
 
   LeafLocks locks(m_);
   bool mode64;
@@ -82,11 +74,8 @@ Result Cpu::do_eadd(PAddr pageinfo, PAddr epc) {
   if (tcs) {
     uapi::Tcs t;
     std::memcpy(&t, page.data(), sizeof t);
-    if ((t.flags & uapi::kTcsFlagsReserved) != 0 || !all_zero(t.reserved)) return Result::gp();
-    if (!mode64 && ((t.fs_limit & 0xFFF) != 0xFFF || (t.gs_limit & 0xFFF) != 0xFFF)) {
-      return Result::gp();
-    }
-  } else if ((si.flags & sf::kW) != 0 && (si.flags & sf::kR) == 0) {
+    if (!tcs_well_formed(t, mode64)) return Result::gp();
+  } else if (write_without_read(si.flags)) {
     return Result::gp();
   }
 

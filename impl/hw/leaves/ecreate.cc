@@ -3,9 +3,11 @@
 #include <array>
 #include <cstring>
 
+#include "hw/all_zero.h"
 #include "hw/cpu.h"
 #include "hw/leaf_locks.h"
 #include "hw/machine.h"
+#include "hw/secinfo_checks.h"
 #include "hw/secs_private.h"
 #include "hw/ssa_frame.h"
 #include "sched/scheduler.h"
@@ -16,14 +18,6 @@
 namespace sgxref::hw {
 
 namespace {
-
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
 
 bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
@@ -87,8 +81,7 @@ Result Cpu::do_ecreate(PAddr pageinfo, PAddr epc) {
   if (pi.linaddr != 0 || pi.secs != 0) return Result::gp();
   uapi::SecInfo si;
   if (Result r = m_.read(pi.secinfo, &si, sizeof si); r.faulted()) return r;
-  if ((si.flags & uapi::secinfo_flag::kReservedMask) != 0 || !all_zero(si.reserved) ||
-      (si.flags & uapi::secinfo_flag::kTypeMask) != uapi::secinfo_flag::type(PageType::kSecs)) {
+  if (!secinfo_reserved_clear(si) || !secinfo_type_is(si.flags, PageType::kSecs)) {
     return Result::gp();
   }
 

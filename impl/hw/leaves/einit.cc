@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "hw/all_zero.h"
 #include "hw/cpu.h"
 #include "hw/crypto/rsa3072.h"
 #include "hw/crypto/sha256.h"
@@ -18,14 +19,6 @@
 namespace sgxref::hw {
 
 namespace {
-
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
 
 // The SDM's first SIGSTRUCT check. The body's first reserved bytes hold CET_ATTRIBUTES
 // and its mask on processors with CET; this one has none, so they are reserved too.

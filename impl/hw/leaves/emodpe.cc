@@ -4,9 +4,8 @@
 // return code; the OS then widens the PTE as it sees fit.
 #include "hw/cpu.h"
 #include "hw/leaf_locks.h"
-#include "hw/leaves/enclave_operand.h"
 #include "hw/machine.h"
-#include "hw/shared_bytes.h"
+#include "hw/secinfo_checks.h"
 #include "sched/scheduler.h"
 #include "uapi/secinfo.h"
 
@@ -15,14 +14,6 @@ namespace sgxref::hw {
 namespace {
 
 namespace sf = uapi::secinfo_flag;
-
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
 
 // A page whose rights EMODPE may extend: a REG page of the running enclave with no
 // change outstanding (PR is allowed: extending after a restriction is how an enclave
@@ -43,16 +34,10 @@ Result Cpu::do_emodpe(LAddr secinfo, LAddr target) {
   if (Result r = enclave_operand(secinfo, Access::kRead, si_slot); r.faulted()) return r;
   if (Result r = enclave_operand(target, Access::kRead, slot); r.faulted()) return r;
   uapi::SecInfo si;
-  {
-    sched::MutexLock l(m_.mu());
-    if (!usable_operand_page(m_.epcm_entry(si_slot), ctx_.secs, page_of(secinfo), false)) {
-      return Result::pf(secinfo, pf_error_code(Access::kRead, true, true));
-    }
-    load_shared(m_.page(si_slot) + page_offset(secinfo), &si, sizeof si);
-  }
-  if ((si.flags & sf::kReservedMask) != 0 || !all_zero(si.reserved)) return Result::gp();
+  if (Result r = read_secinfo(secinfo, si_slot, si); r.faulted()) return r;
+  if (!secinfo_reserved_clear(si)) return Result::gp();
 
-  const Result bad_target = Result::pf(target, pf_error_code(Access::kRead, true, true));
+  const Result bad_target = enclave_epcm_pf(target, Access::kRead);
   LeafLocks locks(m_);
   {
     sched::MutexLock l(m_.mu());
@@ -69,7 +54,7 @@ Result Cpu::do_emodpe(LAddr secinfo, LAddr target) {
       e.enclave_address != target) {
     return bad_target;
   }
-  if (!e.r && (si.flags & sf::kR) == 0 && (si.flags & sf::kW) != 0) return Result::gp();
+  if (!e.r && write_without_read(si.flags)) return Result::gp();
   e.r = e.r || (si.flags & sf::kR) != 0;
   e.w = e.w || (si.flags & sf::kW) != 0;
   e.x = e.x || (si.flags & sf::kX) != 0;

@@ -6,6 +6,7 @@
 #include "hw/cpu.h"
 #include "hw/leaf_locks.h"
 #include "hw/machine.h"
+#include "hw/secinfo_checks.h"
 #include "hw/secs_private.h"
 #include "hw/tracking.h"
 #include "sched/scheduler.h"
@@ -14,21 +15,8 @@
 
 namespace sgxref::hw {
 
-namespace {
-
-namespace sf = uapi::secinfo_flag;
-
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 Result Cpu::do_emodpr(PAddr secinfo, PAddr epc) {
+  namespace sf = uapi::secinfo_flag;
   if (!is_aligned(secinfo, uapi::kSecInfoAlign) || !is_aligned(epc, kPageSize)) {
     return Result::gp();
   }
@@ -37,10 +25,7 @@ Result Cpu::do_emodpr(PAddr secinfo, PAddr epc) {
 
   uapi::SecInfo si;
   if (Result r = m_.read(secinfo, &si, sizeof si); r.faulted()) return r;
-  if ((si.flags & sf::kReservedMask) != 0 || !all_zero(si.reserved) ||
-      ((si.flags & sf::kR) == 0 && (si.flags & sf::kW) != 0)) {
-    return Result::gp();
-  }
+  if (!secinfo_reserved_clear(si) || write_without_read(si.flags)) return Result::gp();
 
   LeafLocks locks(m_);
   {

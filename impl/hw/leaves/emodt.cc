@@ -6,6 +6,7 @@
 #include "hw/cpu.h"
 #include "hw/leaf_locks.h"
 #include "hw/machine.h"
+#include "hw/secinfo_checks.h"
 #include "hw/secs_private.h"
 #include "hw/tracking.h"
 #include "sched/scheduler.h"
@@ -13,20 +14,6 @@
 #include "uapi/secs.h"
 
 namespace sgxref::hw {
-
-namespace {
-
-namespace sf = uapi::secinfo_flag;
-
-template <size_t N>
-bool all_zero(const uint8_t (&bytes)[N]) {
-  for (uint8_t b : bytes) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 Result Cpu::do_emodt(PAddr secinfo, PAddr epc) {
   if (!is_aligned(secinfo, uapi::kSecInfoAlign) || !is_aligned(epc, kPageSize)) {
@@ -37,12 +24,11 @@ Result Cpu::do_emodt(PAddr secinfo, PAddr epc) {
 
   uapi::SecInfo si;
   if (Result r = m_.read(secinfo, &si, sizeof si); r.faulted()) return r;
-  const uint64_t pt = si.flags & sf::kTypeMask;
-  if ((si.flags & sf::kReservedMask) != 0 || !all_zero(si.reserved) ||
-      (pt != sf::type(PageType::kTcs) && pt != sf::type(PageType::kTrim))) {
+  const bool tcs = secinfo_type_is(si.flags, PageType::kTcs);
+  if (!secinfo_reserved_clear(si) || (!tcs && !secinfo_type_is(si.flags, PageType::kTrim))) {
     return Result::gp();
   }
-  const PageType type = pt == sf::type(PageType::kTcs) ? PageType::kTcs : PageType::kTrim;
+  const PageType type = tcs ? PageType::kTcs : PageType::kTrim;
 
   LeafLocks locks(m_);
   {

@@ -19,7 +19,7 @@ namespace {
 // Faults report `a` itself, which for GPRSGX is not the page's start.
 Result check_ssa_page(Machine& m, LAddr a, const Pte& pte, uint32_t secs_slot, uint32_t& slot)
     REQUIRES(m.mu()) {
-  const Result denied = Result::pf(a, pf_error_code(Access::kWrite, true, true));
+  const Result denied = enclave_epcm_pf(a, Access::kWrite);
   const auto s = m.epc_slot(pte.pa);
   if (!s) return denied;
   const EpcmEntry& e = m.epcm_entry(*s);
@@ -39,7 +39,7 @@ Result Cpu::entry_operands(LAddr tcs, LAddr aep, LeafLocks& locks, Entry& e) {
   Pte pte;
   if (Result r = walk(tcs, Access::kRead, pte); r.faulted()) return r;
   const auto slot = m_.epc_slot(pte.pa);
-  if (!slot) return Result::pf(tcs, pf_error_code(Access::kRead, true, true));
+  if (!slot) return enclave_epcm_pf(tcs, Access::kRead);
   if (!is_canonical(aep)) return Result::gp();
   {
     sched::MutexLock l(m_.mu());
@@ -52,7 +52,7 @@ Result Cpu::entry_operands(LAddr tcs, LAddr aep, LeafLocks& locks, Entry& e) {
 }
 
 Result Cpu::entry_checks(bool resume, Entry& e) {
-  const Result bad_tcs = Result::pf(e.tcs_la, pf_error_code(Access::kRead, true, true));
+  const Result bad_tcs = enclave_epcm_pf(e.tcs_la, Access::kRead);
   const EpcmEntry& t = m_.epcm_entry(e.tcs_slot);
   if (!t.valid || t.blocked) return bad_tcs;
   if (t.enclave_address != e.tcs_la || t.type != PageType::kTcs) return bad_tcs;

@@ -25,7 +25,7 @@ Result Cpu::report_operand(LAddr a, uint64_t align, bool output, uint32_t& slot)
   if (Result r = enclave_operand(a, k, slot); r.faulted()) return r;
   sched::MutexLock l(m_.mu());
   if (!usable_operand_page(m_.epcm_entry(slot), ctx_.secs, page_of(a), output)) {
-    return Result::pf(a, pf_error_code(k, true, true));
+    return enclave_epcm_pf(a, k);
   }
   return Result::ok();
 }

@@ -1,6 +1,6 @@
 // ETRACK: start a new tracking cycle for an enclave, once every CPU that was inside at
 // the previous one has left (SDM vol. 3D "ETRACK—Activates EBLOCK Checks";
-// SEMANTICS.md "Tracking").
+// docs/hw.md "Tracking").
 #include "hw/cpu.h"
 #include "hw/leaf_locks.h"
 #include "hw/machine.h"

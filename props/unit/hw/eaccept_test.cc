@@ -4,7 +4,6 @@
 // whole flows in sgx2_flows_test.cc.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <functional>
 
 #include "hw/cpu.h"
@@ -295,14 +294,8 @@ TEST_F(Eaccept, SecsTargetIsPf) {
 }
 
 TEST_F(Eaccept, PageOfAnotherEnclaveIsPf) {
-  constexpr uint32_t kOtherSecs = 25, kOtherPage = 26;
-  testlib::EnclaveBuilder other(m(), kOtherSecs, kKernel);
-  ASSERT_EQ(other.create(testlib::make_secs(0x8000'0000, TestEnclave::kSize)), Result::ok());
-  const std::array<uint8_t, kPageSize> page{};
-  ASSERT_EQ(other.add(kOtherPage, 0x8000'0000, page.data(), kReg | kR | kW), Result::ok());
+  ASSERT_NO_FATAL_FAILURE(map_page_of_another_enclave(kUnmapped));
   ASSERT_EQ(eenter(), Result::ok());
-  pt().set(la(kUnmapped), Pte{.present = true, .writable = true, .nx = true,
-                              .pa = m().epc_addr(kOtherPage)});
   expect_fault_delivered(refused_eaccept(0, kAugmented, kUnmapped),
                          Result::pf(la(kUnmapped), kEpcmRead));
 }

@@ -3,13 +3,11 @@
 // kernel side runs on CPU 3. Conflicts with other leaves are in sgx2_overlap_test.cc.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstring>
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
 #include "hw/registers.h"
-#include "testlib/enclave_builder.h"
 #include "testlib/sgx2_fixture.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
@@ -216,13 +214,7 @@ TEST_F(Eacceptcopy, BlockedDestinationIsAttributesMismatch) {
 }
 
 TEST_F(Eacceptcopy, DestinationOfAnotherEnclaveIsAttributesMismatch) {
-  constexpr uint32_t kOtherSecs = 25, kOtherPage = 26;
-  testlib::EnclaveBuilder other(m(), kOtherSecs, kKernel);
-  ASSERT_EQ(other.create(testlib::make_secs(0x8000'0000, TestEnclave::kSize)), Result::ok());
-  const std::array<uint8_t, kPageSize> page{};
-  ASSERT_EQ(other.add(kOtherPage, 0x8000'0000, page.data(), kReg | kR | kW), Result::ok());
-  pt().set(la(kUnmapped), Pte{.present = true, .writable = true, .nx = true,
-                              .pa = m().epc_addr(kOtherPage)});
+  ASSERT_NO_FATAL_FAILURE(map_page_of_another_enclave(kUnmapped));
   expect_mismatch(refused_eacceptcopy(0, kRx, kUnmapped, kSource));
 }
 

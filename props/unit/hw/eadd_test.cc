@@ -9,8 +9,9 @@
 #include "hw/machine.h"
 #include "hw/secs_private.h"
 #include "testlib/enclave_builder.h"
-#include "testlib/mrenclave_blocks.h"
 #include "testlib/kernel_memory.h"
+#include "testlib/mrenclave_blocks.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
 #include "uapi/tcs.h"
@@ -30,18 +31,11 @@ constexpr uint64_t kSize = 0x10000;
 constexpr uint32_t kSecsSlot = 0;
 constexpr uint32_t kTarget = 2;
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 64;
-  return c;
-}
-
 // An enclave ECREATEd in slot 0 and the operands of one EADD into slot 2, valid until a
 // test spoils one of them.
 class Eadd : public ::testing::Test {
  protected:
-  Eadd() : m(small()), mem(m), builder(m, kSecsSlot) {
+  Eadd() : m(testlib::small_config()), mem(m), builder(m, kSecsSlot) {
     for (size_t i = 0; i < page.size(); ++i) page[i] = uint8_t(i * 13 + 5);
   }
 
@@ -174,7 +168,7 @@ TEST_F(Eadd, NonEpcTargetIsPf) {
 }
 
 TEST_F(Eadd, UnmappedPageinfoIsPf) {
-  const PAddr nowhere = kRamBase + (uint64_t{small().ram_pages} << kPageShift);
+  const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   const Snapshot before = m.snapshot();
   EXPECT_EQ(m.cpu(0).eadd(nowhere, target), Result::pf(nowhere, 0));
   EXPECT_EQ(m.snapshot(), before);
@@ -206,7 +200,7 @@ TEST_F(Eadd, NonEpcSecsIsPf) {
 }
 
 TEST_F(Eadd, UnmappedSecinfoIsPf) {
-  const PAddr nowhere = kRamBase + (uint64_t{small().ram_pages} << kPageShift);
+  const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   const uapi::PageInfo pi{
       .linaddr = linaddr, .srcpge = mem.put(page), .secinfo = nowhere, .secs = secs};
   const PAddr pip = mem.put(pi);
@@ -252,7 +246,7 @@ TEST_F(Eadd, SecsThatIsNotASecsPageIsPf) {
 }
 
 TEST_F(Eadd, UnmappedSourceIsPf) {
-  const PAddr nowhere = kRamBase + (uint64_t{small().ram_pages} << kPageShift);
+  const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   uapi::SecInfo si{};
   si.flags = secinfo_flags;
   const uapi::PageInfo pi{.linaddr = linaddr, .srcpge = nowhere, .secinfo = mem.put(si), .secs = secs};

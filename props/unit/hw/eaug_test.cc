@@ -40,8 +40,6 @@ class Eaug : public testlib::Sgx2Fixture {
     EXPECT_EQ(eaug_with(pi, epc, pageinfo), refusal);
     EXPECT_EQ(m().snapshot(), before);
   }
-
-  testlib::KernelMemory& mem() { return enclave().memory(); }
 };
 
 TEST_F(Eaug, AddsZeroedPendingRwRegPage) {

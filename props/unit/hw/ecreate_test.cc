@@ -10,8 +10,9 @@
 #include "hw/secs_private.h"
 #include "hw/ssa_frame.h"
 #include "testlib/enclave_builder.h"
-#include "testlib/mrenclave_blocks.h"
 #include "testlib/kernel_memory.h"
+#include "testlib/mrenclave_blocks.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
 
@@ -26,17 +27,10 @@ namespace sf = uapi::secinfo_flag;
 constexpr uint64_t kBase = 0x4000'0000;
 constexpr uint64_t kSize = 0x10000;
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 64;
-  return c;
-}
-
 // The operands of one ECREATE, valid until a test spoils one of them.
 class Ecreate : public ::testing::Test {
  protected:
-  explicit Ecreate(const Config& cfg = small()) : m(cfg), mem(m) {}
+  explicit Ecreate(const Config& cfg = testlib::small_config()) : m(cfg), mem(m) {}
 
   Result run() {
     src = mem.put(secs) + src_offset;
@@ -151,7 +145,7 @@ TEST_F(Ecreate, NonEpcTargetIsPf) {
 
 TEST_F(Ecreate, UnmappedPageinfoIsPf) {
   const Snapshot before = m.snapshot();
-  const PAddr nowhere = kRamBase + (uint64_t{small().ram_pages} << kPageShift);
+  const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   EXPECT_EQ(m.cpu(0).ecreate(nowhere, target), Result::pf(nowhere, 0));
   EXPECT_EQ(m.snapshot(), before);
 }
@@ -177,7 +171,7 @@ TEST_F(Ecreate, NonzeroPageinfoSecsIsGp) {
 }
 
 TEST_F(Ecreate, UnmappedSecinfoIsPf) {
-  const PAddr nowhere = kRamBase + (uint64_t{small().ram_pages} << kPageShift);
+  const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   const uapi::PageInfo pi{.linaddr = 0, .srcpge = mem.put(secs), .secinfo = nowhere, .secs = 0};
   const PAddr pip = mem.put(pi);
   const Snapshot before = m.snapshot();
@@ -207,7 +201,7 @@ TEST_F(Ecreate, ValidTargetIsPfBeforeSecsChecks) {
 }
 
 TEST_F(Ecreate, UnmappedSourceIsPf) {
-  const PAddr nowhere = kRamBase + (uint64_t{small().ram_pages} << kPageShift);
+  const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   uapi::SecInfo si{};
   si.flags = secinfo_flags;
   const uapi::PageInfo pi{.linaddr = 0, .srcpge = nowhere, .secinfo = mem.put(si), .secs = 0};
@@ -289,7 +283,7 @@ TEST_F(Ecreate, ReservedAttributeIsGp) {
 class EcreateWithoutProvisionKey : public Ecreate {
  protected:
   static Config cfg() {
-    Config c = small();
+    Config c = testlib::small_config();
     c.attributes_supported &= ~attr::kProvisionKey;
     return c;
   }

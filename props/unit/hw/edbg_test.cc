@@ -9,6 +9,7 @@
 #include "hw/cpu.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 #include "uapi/tcs.h"
 
@@ -32,16 +33,9 @@ constexpr uint32_t kVa = 6;
 constexpr uint32_t kFree = 7;
 constexpr uint64_t kSentinel = 0x5A5A'5A5A'5A5A'5A5Aull;
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 64;
-  return c;
-}
-
 class EdbgTest : public ::testing::Test {
  protected:
-  EdbgTest() : m(small()) {
+  EdbgTest() : m(testlib::small_config()) {
     for (size_t i = 0; i < page.size(); ++i) page[i] = uint8_t(i * 3 + 1);
   }
 

@@ -132,15 +132,12 @@ TEST_F(Eenter, NonCanonicalAepIsGp) {
 }
 
 TEST_F(Eenter, TcsHeldByAnotherLeafIsGp) {
-  testlib::PauseAt pause("eremove.locked");
-  sched::ScopedScheduler s(&pause);
-  Result removed;
-  std::thread t([&] { removed = cpu(1).eremove(m().epc_addr(slot(TestEnclave::kTcs1))); });
-  pause.wait_until_parked();
-  EXPECT_EQ(eenter(), Result::gp());
-  EXPECT_FALSE(cpu().in_enclave_mode());
-  pause.release();
-  t.join();
+  const Result removed = testlib::overlap(
+      "eremove.locked", [&] { return cpu(1).eremove(m().epc_addr(slot(TestEnclave::kTcs1))); },
+      [&] {
+        EXPECT_EQ(eenter(), Result::gp());
+        EXPECT_FALSE(cpu().in_enclave_mode());
+      });
   EXPECT_EQ(removed, Result::ok());
 }
 

@@ -10,6 +10,7 @@
 #include "hw/secs_private.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/mrenclave_blocks.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 
 namespace sgxref::hw {
@@ -28,17 +29,10 @@ constexpr uint32_t kReg = 1;
 constexpr uint32_t kTcs = 2;
 constexpr uint64_t kRegOffset = 0x2000;
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 64;
-  return c;
-}
-
 // An enclave with a REG page at offset 0x2000 (slot 1) and a TCS at offset 0 (slot 2).
 class Eextend : public ::testing::Test {
  protected:
-  Eextend() : m(small()), builder(m, kSecs) {
+  Eextend() : m(testlib::small_config()), builder(m, kSecs) {
     for (size_t i = 0; i < page.size(); ++i) page[i] = uint8_t(i * 31 + 7);
   }
 

@@ -7,17 +7,18 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <thread>
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
 #include "sched/scheduler.h"
 #include "sign/enclave_measurement.h"
 #include "sign/sigstruct.h"
+#include "testlib/binding_sigstruct.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/host_command.h"
 #include "testlib/kernel_memory.h"
 #include "testlib/pause_at.h"
+#include "testlib/small_config.h"
 #include "testlib/test_signing_key.h"
 #include "uapi/page_type.h"
 #include "uapi/secs.h"
@@ -57,13 +58,6 @@ constexpr uint32_t kSpare = 3;
 constexpr uint32_t kOtherSecs = 8;
 constexpr uint32_t kUnused = 15;
 
-Config small() {
-  Config c;
-  c.epc_pages = 16;
-  c.ram_pages = 256;
-  return c;
-}
-
 class Einit : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -87,16 +81,8 @@ class Einit : public ::testing::Test {
   // A SIGSTRUCT that binds the enclave exactly as built: every ATTRIBUTES, XFRM and
   // MISCSELECT bit masked, MRENCLAVE the measurement so far.
   sign::SigStructParams params(uint32_t secs_slot = kSecs) const {
-    const SecsView v = m_.secs(secs_slot);
-    sign::SigStructParams p;
+    sign::SigStructParams p = testlib::binding_params(m_.secs(secs_slot));
     p.date = 0x20250131;
-    p.attributes = v.attributes;
-    p.attributes_mask = ~uint64_t(0);
-    p.xfrm = v.xfrm;
-    p.xfrm_mask = ~uint64_t(0);
-    p.miscselect = v.miscselect;
-    p.misc_mask = ~uint32_t(0);
-    p.mrenclave = v.mrenclave;
     p.isv_prod_id = 0x0102;
     p.isv_svn = 0x0304;
     return p;
@@ -133,7 +119,7 @@ class Einit : public ::testing::Test {
     return r;
   }
 
-  Machine m_{small()};
+  Machine m_{testlib::small_config(16, 256)};
   testlib::KernelMemory mem_{m_};
   std::array<uint8_t, kPageSize> page_{};
 };
@@ -543,94 +529,74 @@ TEST_F(Einit, WrongEnclaveHashBeatsValidToken) {
 
 // ---- concurrency: EADD, EEXTEND and EINIT exclude each other on the SECS
 
-class EinitOverlap : public Einit {
- protected:
-  // Runs `leaf` on another thread until it parks at `point`, holding its locks.
-  template <typename F>
-  void park(testlib::PauseAt& pause, F leaf) {
-    thread_ = std::thread([leaf, this] { parked_result_ = leaf(); });
-    pause.wait_until_parked();
-  }
-  Result finish(testlib::PauseAt& pause) {
-    pause.release();
-    thread_.join();
-    return parked_result_;
-  }
-
-  std::thread thread_;
-  Result parked_result_;
-};
+class EinitOverlap : public Einit {};
 
 TEST_F(EinitOverlap, EaddDuringEinitIsGp) {
   const PAddr sig = put_sigstruct(signed_for(params()));
   const PAddr tok = put_token({});
   testlib::EnclaveBuilder other(m_, kSecs, 1);
-  testlib::PauseAt pause("einit.locked");
-  sched::ScopedScheduler scoped(&pause);
-  park(pause, [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); });
-
-  const Snapshot before = m_.snapshot();
-  EXPECT_EQ(other.add(kSpare, kBase + 0x3000, page_.data(), kRegFlags), Result::gp());
-  EXPECT_EQ(m_.snapshot(), before);
-  EXPECT_EQ(finish(pause), Result::ok());
+  const Result initialized = testlib::overlap(
+      "einit.locked", [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); },
+      [&] {
+        const Snapshot before = m_.snapshot();
+        EXPECT_EQ(other.add(kSpare, kBase + 0x3000, page_.data(), kRegFlags), Result::gp());
+        EXPECT_EQ(m_.snapshot(), before);
+      });
+  EXPECT_EQ(initialized, Result::ok());
 }
 
 TEST_F(EinitOverlap, EinitDuringEaddIsGp) {
   testlib::EnclaveBuilder other(m_, kSecs, 1);
-  testlib::PauseAt pause("eadd.measuring");
-  sched::ScopedScheduler scoped(&pause);
-  park(pause, [&] { return other.add(kSpare, kBase + 0x3000, page_.data(), kRegFlags); });
-
-  EXPECT_EQ(refused(signed_for(params())), Result::gp());
-  EXPECT_EQ(finish(pause), Result::ok());
+  const Result added = testlib::overlap(
+      "eadd.measuring",
+      [&] { return other.add(kSpare, kBase + 0x3000, page_.data(), kRegFlags); },
+      [&] { EXPECT_EQ(refused(signed_for(params())), Result::gp()); });
+  EXPECT_EQ(added, Result::ok());
 }
 
 TEST_F(EinitOverlap, EextendDuringEinitIsGp) {
   const PAddr sig = put_sigstruct(signed_for(params()));
   const PAddr tok = put_token({});
-  testlib::PauseAt pause("einit.locked");
-  sched::ScopedScheduler scoped(&pause);
-  park(pause, [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); });
-
-  const Snapshot before = m_.snapshot();
-  EXPECT_EQ(m_.cpu(1).eextend(m_.epc_addr(kSecs), m_.epc_addr(kReg)), Result::gp());
-  EXPECT_EQ(m_.snapshot(), before);
-  EXPECT_EQ(finish(pause), Result::ok());
+  const Result initialized = testlib::overlap(
+      "einit.locked", [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); },
+      [&] {
+        const Snapshot before = m_.snapshot();
+        EXPECT_EQ(m_.cpu(1).eextend(m_.epc_addr(kSecs), m_.epc_addr(kReg)), Result::gp());
+        EXPECT_EQ(m_.snapshot(), before);
+      });
+  EXPECT_EQ(initialized, Result::ok());
 }
 
 TEST_F(EinitOverlap, EinitDuringEextendIsGp) {
-  testlib::PauseAt pause("eextend.measuring");
-  sched::ScopedScheduler scoped(&pause);
-  park(pause, [&] { return m_.cpu(1).eextend(m_.epc_addr(kSecs), m_.epc_addr(kReg) + 256); });
-
-  EXPECT_EQ(refused(signed_for(params())), Result::gp());
-  EXPECT_EQ(finish(pause), Result::ok());
+  const Result extended = testlib::overlap(
+      "eextend.measuring",
+      [&] { return m_.cpu(1).eextend(m_.epc_addr(kSecs), m_.epc_addr(kReg) + 256); },
+      [&] { EXPECT_EQ(refused(signed_for(params())), Result::gp()); });
+  EXPECT_EQ(extended, Result::ok());
 }
 
 TEST_F(EinitOverlap, EinitDuringEinitIsGp) {
   const uapi::SigStruct s = signed_for(params());
   const PAddr sig = put_sigstruct(s);
   const PAddr tok = put_token({});
-  testlib::PauseAt pause("einit.locked");
-  sched::ScopedScheduler scoped(&pause);
-  park(pause, [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); });
-
-  const PAddr sig2 = put_sigstruct(s);
-  const PAddr tok2 = put_token({});
-  const Snapshot before = m_.snapshot();
-  EXPECT_EQ(m_.cpu(1).einit(sig2, m_.epc_addr(kSecs), tok2), Result::gp());
-  EXPECT_EQ(m_.snapshot(), before);
-  EXPECT_EQ(finish(pause), Result::ok());
+  const Result initialized = testlib::overlap(
+      "einit.locked", [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); },
+      [&] {
+        const PAddr sig2 = put_sigstruct(s);
+        const PAddr tok2 = put_token({});
+        const Snapshot before = m_.snapshot();
+        EXPECT_EQ(m_.cpu(1).einit(sig2, m_.epc_addr(kSecs), tok2), Result::gp());
+        EXPECT_EQ(m_.snapshot(), before);
+      });
+  EXPECT_EQ(initialized, Result::ok());
 }
 
 TEST_F(EinitOverlap, SecsHeldExclusiveIsGp) {
   // EREMOVE of the SECS holds it Exclusive (and will answer SGX_CHILD_PRESENT).
-  testlib::PauseAt pause("eremove.locked");
-  sched::ScopedScheduler scoped(&pause);
-  park(pause, [&] { return m_.cpu(1).eremove(m_.epc_addr(kSecs)); });
-
-  EXPECT_EQ(refused(signed_for(params())), Result::gp());
-  EXPECT_EQ(finish(pause), Result::error(SgxCode::kChildPresent));
+  const Result removed = testlib::overlap(
+      "eremove.locked", [&] { return m_.cpu(1).eremove(m_.epc_addr(kSecs)); },
+      [&] { EXPECT_EQ(refused(signed_for(params())), Result::gp()); });
+  EXPECT_EQ(removed, Result::error(SgxCode::kChildPresent));
 }
 
 }  // namespace

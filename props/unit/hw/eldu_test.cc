@@ -12,6 +12,7 @@
 #include "testlib/enclave_builder.h"
 #include "testlib/kernel_memory.h"
 #include "testlib/pager.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
 
@@ -35,21 +36,15 @@ constexpr uint32_t kFree = 5;
 constexpr uint32_t kFree2 = 6;
 constexpr uint32_t kOtherSecs = 7;  // an enclave with no pages, evicted in SetUp
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 96;
-  return c;
-}
-
 // An enclave (SECS in slot 0) with a REG page in slot 1 and a TCS in slot 2; a VA page
 // that holds, in its slot 8, the version of another enclave's SECS and was evicted into
 // slot 5 of the VA page in slot 4; and the operands of one ELDU of that blob into slot
 // 5, valid until a test spoils one of them.
 class Eldu : public ::testing::Test {
  protected:
-  Eldu() : m(small()), mem(m), builder(m, kSecs), pager(m), srcpge(mem.frame()),
-           pcmd(mem.frame()) {}
+  Eldu()
+      : m(testlib::small_config(8, 96)), mem(m), builder(m, kSecs), pager(m),
+        srcpge(mem.frame()), pcmd(mem.frame()) {}
 
   void SetUp() override {
     ASSERT_EQ(builder.create(testlib::make_secs(kBase, kSize)), Result::ok());
@@ -273,7 +268,7 @@ TEST_F(ElduSecs, ReloadedSecsContinuesItsMeasurement) {
   ASSERT_EQ(reloaded.add_measured(kReg, kBase + 0x1000, page.data(), flags), Result::ok());
 
   // The same enclave built without the eviction measures the same.
-  Machine other(small());
+  Machine other(testlib::small_config(8, 96));
   EnclaveBuilder straight(other, kSecs);
   ASSERT_EQ(straight.create(testlib::make_secs(kBase, kSize)), Result::ok());
   const std::array<uint8_t, kPageSize> zeros{};

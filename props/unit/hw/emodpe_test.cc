@@ -4,11 +4,8 @@
 // access after extension in sgx2_flows_test.cc.
 #include <gtest/gtest.h>
 
-#include <array>
-
 #include "hw/cpu.h"
 #include "hw/machine.h"
-#include "testlib/enclave_builder.h"
 #include "testlib/sgx2_fixture.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
@@ -34,10 +31,7 @@ class Emodpe : public testlib::Sgx2Fixture {
     want.r = r;
     want.w = w;
     want.x = x;
-    Snapshot after = m().snapshot();
-    EXPECT_EQ(after.epcm[slot(offset)], want);
-    after.epcm[slot(offset)] = before.epcm[slot(offset)];
-    EXPECT_EQ(after, before) << "registers, TLB and every other page unchanged";
+    expect_only_epcm_changed(before, offset, want);
   }
 
   void expect_fault_delivered(const Result& r, const Result& want) {
@@ -185,14 +179,8 @@ TEST_F(Emodpe, TcsTargetIsPf) {
 }
 
 TEST_F(Emodpe, PageOfAnotherEnclaveIsPf) {
-  constexpr uint32_t kOtherSecs = 25, kOtherPage = 26;
-  testlib::EnclaveBuilder other(m(), kOtherSecs, kKernel);
-  ASSERT_EQ(other.create(testlib::make_secs(0x8000'0000, TestEnclave::kSize)), Result::ok());
-  const std::array<uint8_t, kPageSize> page{};
-  ASSERT_EQ(other.add(kOtherPage, 0x8000'0000, page.data(), kReg | kR | kW), Result::ok());
+  ASSERT_NO_FATAL_FAILURE(map_page_of_another_enclave(kUnmapped));
   ASSERT_EQ(eenter(), Result::ok());
-  pt().set(la(kUnmapped), Pte{.present = true, .writable = true, .nx = true,
-                              .pa = m().epc_addr(kOtherPage)});
   expect_fault_delivered(refused_emodpe(0, kX, kUnmapped), Result::pf(la(kUnmapped), kEpcmRead));
 }
 

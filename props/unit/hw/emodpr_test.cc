@@ -38,10 +38,7 @@ class Emodpr : public testlib::Sgx2Fixture {
     want.pr = true;
     want.stamped = true;
     want.stamp = m().tracking(enclave().secs_slot()).epoch;
-    Snapshot after = m().snapshot();
-    EXPECT_EQ(after.epcm[slot(offset)], want);
-    after.epcm[slot(offset)] = before.epcm[slot(offset)];
-    EXPECT_EQ(after, before);
+    expect_only_epcm_changed(before, offset, want);
   }
 
   void expect_refused_at(PAddr secinfo, PAddr epc, const Result& refusal) {
@@ -50,17 +47,8 @@ class Emodpr : public testlib::Sgx2Fixture {
     EXPECT_EQ(m().snapshot(), before);
   }
   void expect_refused(uint32_t epc_slot, uint64_t flags, const Result& refusal) {
-    uapi::SecInfo si{};
-    si.flags = flags;
-    expect_refused_at(mem().put(si), m().epc_addr(epc_slot), refusal);
+    expect_refused_at(kernel_secinfo(flags), m().epc_addr(epc_slot), refusal);
   }
-
-  PAddr secinfo(uint64_t flags) {
-    uapi::SecInfo si{};
-    si.flags = flags;
-    return mem().put(si);
-  }
-  testlib::KernelMemory& mem() { return enclave().memory(); }
 };
 
 TEST_F(Emodpr, RestrictsRwToR) { expect_restricted(kRw, kReg | kR, true, false, false); }
@@ -91,16 +79,16 @@ TEST_F(Emodpr, StampsWithTheEpochOfItsTime) {
 }
 
 TEST_F(Emodpr, MisalignedSecinfoIsGp) {
-  expect_refused_at(secinfo(kReg | kR) + 32, m().epc_addr(slot(kRw)), Result::gp());
+  expect_refused_at(kernel_secinfo(kReg | kR) + 32, m().epc_addr(slot(kRw)), Result::gp());
 }
 
 TEST_F(Emodpr, MisalignedPageIsGp) {
-  expect_refused_at(secinfo(kReg | kR), m().epc_addr(slot(kRw)) + 64, Result::gp());
+  expect_refused_at(kernel_secinfo(kReg | kR), m().epc_addr(slot(kRw)) + 64, Result::gp());
 }
 
 TEST_F(Emodpr, NonEpcPageIsPf) {
   const PAddr ram = mem().frame();
-  expect_refused_at(secinfo(kReg | kR), ram, Result::pf(ram, 0));
+  expect_refused_at(kernel_secinfo(kReg | kR), ram, Result::pf(ram, 0));
 }
 
 TEST_F(Emodpr, UnmappedSecinfoIsPf) {

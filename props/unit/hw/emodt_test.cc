@@ -39,10 +39,7 @@ class Emodt : public testlib::Sgx2Fixture {
     want.pr = false;
     want.stamped = true;
     want.stamp = m().tracking(enclave().secs_slot()).epoch;
-    Snapshot after = m().snapshot();
-    EXPECT_EQ(after.epcm[slot(offset)], want);
-    after.epcm[slot(offset)] = before.epcm[slot(offset)];
-    EXPECT_EQ(after, before);
+    expect_only_epcm_changed(before, offset, want);
   }
 
   void expect_refused_at(PAddr secinfo, PAddr epc, const Result& refusal) {
@@ -51,15 +48,8 @@ class Emodt : public testlib::Sgx2Fixture {
     EXPECT_EQ(m().snapshot(), before);
   }
   void expect_refused(uint32_t epc_slot, uint64_t flags, const Result& refusal) {
-    expect_refused_at(secinfo(flags), m().epc_addr(epc_slot), refusal);
+    expect_refused_at(kernel_secinfo(flags), m().epc_addr(epc_slot), refusal);
   }
-
-  PAddr secinfo(uint64_t flags) {
-    uapi::SecInfo si{};
-    si.flags = flags;
-    return mem().put(si);
-  }
-  testlib::KernelMemory& mem() { return enclave().memory(); }
 };
 
 TEST_F(Emodt, RegBecomesTrim) { expect_retyped(kRw, kTrim, PageType::kTrim); }
@@ -85,16 +75,16 @@ TEST_F(Emodt, StampsWithTheEpochOfItsTime) {
 }
 
 TEST_F(Emodt, MisalignedSecinfoIsGp) {
-  expect_refused_at(secinfo(kTrim) + 8, m().epc_addr(slot(kRw)), Result::gp());
+  expect_refused_at(kernel_secinfo(kTrim) + 8, m().epc_addr(slot(kRw)), Result::gp());
 }
 
 TEST_F(Emodt, MisalignedPageIsGp) {
-  expect_refused_at(secinfo(kTrim), m().epc_addr(slot(kRw)) + 0x800, Result::gp());
+  expect_refused_at(kernel_secinfo(kTrim), m().epc_addr(slot(kRw)) + 0x800, Result::gp());
 }
 
 TEST_F(Emodt, NonEpcPageIsPf) {
   const PAddr ram = mem().frame();
-  expect_refused_at(secinfo(kTrim), ram, Result::pf(ram, 0));
+  expect_refused_at(kernel_secinfo(kTrim), ram, Result::pf(ram, 0));
 }
 
 TEST_F(Emodt, UnmappedSecinfoIsPf) {

@@ -5,19 +5,13 @@
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
+#include "testlib/small_config.h"
 
 namespace sgxref::hw {
 namespace {
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 64;
-  return c;
-}
-
 TEST(Epa, CreatesZeroedVaPage) {
-  Machine m(small());
+  Machine m(testlib::small_config());
   std::memset(m.page(3), 0xAB, kPageSize);
   ASSERT_EQ(m.cpu(0).epa(uint64_t(PageType::kVa), m.epc_addr(3)), Result::ok());
   const EpcmEntry e = m.epcm(3);
@@ -29,21 +23,21 @@ TEST(Epa, CreatesZeroedVaPage) {
 }
 
 TEST(Epa, RbxOtherThanPtVaIsGp) {
-  Machine m(small());
+  Machine m(testlib::small_config());
   const Snapshot before = m.snapshot();
   EXPECT_EQ(m.cpu(0).epa(uint64_t(PageType::kReg), m.epc_addr(0)), Result::gp());
   EXPECT_EQ(m.snapshot(), before);
 }
 
 TEST(Epa, MisalignedPageIsGp) {
-  Machine m(small());
+  Machine m(testlib::small_config());
   const Snapshot before = m.snapshot();
   EXPECT_EQ(m.cpu(0).epa(uint64_t(PageType::kVa), m.epc_addr(0) + 8), Result::gp());
   EXPECT_EQ(m.snapshot(), before);
 }
 
 TEST(Epa, NonEpcPageIsPf) {
-  Machine m(small());
+  Machine m(testlib::small_config());
   const PAddr ram = m.ram().alloc();
   const Snapshot before = m.snapshot();
   EXPECT_EQ(m.cpu(0).epa(uint64_t(PageType::kVa), ram), Result::pf(ram, 0));
@@ -51,7 +45,7 @@ TEST(Epa, NonEpcPageIsPf) {
 }
 
 TEST(Epa, ValidPageIsPf) {
-  Machine m(small());
+  Machine m(testlib::small_config());
   ASSERT_TRUE(m.cpu(0).epa(uint64_t(PageType::kVa), m.epc_addr(1)).succeeded());
   const Snapshot before = m.snapshot();
   EXPECT_EQ(m.cpu(0).epa(uint64_t(PageType::kVa), m.epc_addr(1)), Result::epcm_pf(m.epc_addr(1)));
@@ -60,7 +54,7 @@ TEST(Epa, ValidPageIsPf) {
 
 TEST(Epa, InEnclaveModeIsUd) {
   // ENCLS from enclave mode is covered once EENTER exists; counters see each call now.
-  Machine m(small());
+  Machine m(testlib::small_config());
   (void)m.cpu(0).epa(uint64_t(PageType::kVa), m.epc_addr(0));
   EXPECT_EQ(m.counters().calls[int(Leaf::kEpa)], 1u);
   EXPECT_EQ(m.counters().epc_valid, 1u);

@@ -1,9 +1,7 @@
 // ETRACK: SDM vol. 3D "ETRACK—Activates EBLOCK Checks", and the tracking rules of
-// SEMANTICS.md "Tracking" that EWB and EACCEPT apply (hw/tracking.h). Also EREMOVE's
+// docs/hw.md "Tracking" that EWB and EACCEPT apply (hw/tracking.h). Also EREMOVE's
 // SGX_ENCLAVE_ACT, which depends on the same record of which CPUs are inside.
 #include <gtest/gtest.h>
-
-#include <thread>
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
@@ -69,28 +67,18 @@ TEST_F(Etrack, PageOtherThanSecsIsPf) {
 }
 
 TEST_F(Etrack, ConcurrentEtrackIsGp) {
-  testlib::PauseAt pause("etrack.locked");
-  sched::ScopedScheduler s(&pause);
-  Result first;
-  std::thread t([&] { first = cpu(2).etrack(enclave().secs_addr()); });
-  pause.wait_until_parked();
-  EXPECT_EQ(refused(enclave().secs_addr()), Result::gp());
-  pause.release();
-  t.join();
+  const Result first = testlib::overlap(
+      "etrack.locked", [&] { return cpu(2).etrack(enclave().secs_addr()); },
+      [&] { EXPECT_EQ(refused(enclave().secs_addr()), Result::gp()); });
   EXPECT_EQ(first, Result::ok());
   EXPECT_EQ(epoch(), 1u);
 }
 
 TEST_F(Etrack, SecsHeldExclusiveIsGp) {
   // EREMOVE of the SECS holds it exclusively until it answers SGX_CHILD_PRESENT.
-  testlib::PauseAt pause("eremove.locked");
-  sched::ScopedScheduler s(&pause);
-  Result removed;
-  std::thread t([&] { removed = cpu(2).eremove(enclave().secs_addr()); });
-  pause.wait_until_parked();
-  EXPECT_EQ(refused(enclave().secs_addr()), Result::gp());
-  pause.release();
-  t.join();
+  const Result removed = testlib::overlap(
+      "eremove.locked", [&] { return cpu(2).eremove(enclave().secs_addr()); },
+      [&] { EXPECT_EQ(refused(enclave().secs_addr()), Result::gp()); });
   EXPECT_EQ(removed, Result::error(SgxCode::kChildPresent));
 }
 

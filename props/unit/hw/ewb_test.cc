@@ -12,6 +12,7 @@
 #include "hw/paging_state.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/kernel_memory.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
 
@@ -31,18 +32,13 @@ constexpr uint32_t kVa = 3;
 constexpr uint32_t kVa2 = 4;
 constexpr uint32_t kFree = 5;
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 64;
-  return c;
-}
-
 // An enclave (SECS in slot 0) with a REG page in slot 1 and a TCS in slot 2, two VA
 // pages in slots 3 and 4, and the operands of one EWB, valid until a test spoils one.
 class Ewb : public ::testing::Test {
  protected:
-  Ewb() : m(small()), mem(m), builder(m, kSecs), srcpge(mem.frame()), pcmd(mem.frame()) {
+  Ewb()
+      : m(testlib::small_config()), mem(m), builder(m, kSecs), srcpge(mem.frame()),
+        pcmd(mem.frame()) {
     for (size_t i = 0; i < page.size(); ++i) page[i] = uint8_t(i * 7 + 3);
   }
 

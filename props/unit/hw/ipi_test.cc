@@ -1,6 +1,6 @@
 // Interrupts (Machine::ipi): an IPI to a CPU in enclave mode performs an AEX there, under
 // that CPU's lock, and the thread driving the CPU sees it at its next step; to a CPU
-// outside enclave mode it does nothing architectural (SEMANTICS.md "AEX and IPI").
+// outside enclave mode it does nothing architectural (docs/hw.md "AEX").
 #include <gtest/gtest.h>
 
 #include <atomic>

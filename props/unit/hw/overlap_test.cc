@@ -6,20 +6,19 @@
 
 #include <array>
 #include <functional>
-#include <thread>
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
-#include "sched/scheduler.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/pause_at.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 
 namespace sgxref::hw {
 namespace {
 
 using testlib::EnclaveBuilder;
-using testlib::PauseAt;
+using testlib::overlap;
 namespace sf = uapi::secinfo_flag;
 
 constexpr uint64_t kBase = 0x4000'0000;
@@ -30,37 +29,15 @@ constexpr uint32_t kReg = 1;   // added in SetUp, at kBase + 0x1000
 constexpr uint32_t kNext = 2;  // free; the parked leaf's target where it needs one
 constexpr uint32_t kFree = 3;
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 64;
-  return c;
-}
-
 // A debug enclave with one REG page, built on CPU 0. The parked leaf runs on CPU 1 in
 // its own thread; the test thread issues the conflicting leaf on CPU 2.
 class Overlap : public ::testing::Test {
  protected:
-  Overlap() : m(small()), builder(m, kSecs) {}
+  Overlap() : m(testlib::small_config()), builder(m, kSecs) {}
 
   void SetUp() override {
     ASSERT_EQ(builder.create(testlib::make_secs(kBase, kSize)), Result::ok());
     ASSERT_EQ(builder.add(kReg, kBase + 0x1000, page.data(), kRegFlags), Result::ok());
-  }
-
-  // Runs `parked` on its own thread until it reaches sched point `point`, then
-  // `while_parked` on this thread, then lets `parked` finish and returns its result.
-  Result overlap(const char* point, const std::function<Result()>& parked,
-                 const std::function<void()>& while_parked) {
-    PauseAt pause(point);
-    sched::ScopedScheduler installed(&pause);
-    Result r;
-    std::thread t([&] { r = parked(); });
-    pause.wait_until_parked();
-    while_parked();
-    pause.release();
-    t.join();
-    return r;
   }
 
   // The test thread's leaf is refused with #GP and changes nothing.

@@ -7,14 +7,13 @@
 
 #include <array>
 #include <functional>
-#include <thread>
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
-#include "sched/scheduler.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/pager.h"
 #include "testlib/pause_at.h"
+#include "testlib/small_config.h"
 #include "uapi/page_type.h"
 
 namespace sgxref::hw {
@@ -23,7 +22,7 @@ namespace {
 using testlib::Blob;
 using testlib::EnclaveBuilder;
 using testlib::Pager;
-using testlib::PauseAt;
+using testlib::overlap;
 namespace sf = uapi::secinfo_flag;
 
 constexpr uint64_t kBase = 0x4000'0000;
@@ -37,19 +36,14 @@ constexpr uint32_t kVa2 = 4;
 constexpr uint32_t kFree = 5;
 constexpr uint32_t kFree2 = 6;
 
-Config small() {
-  Config c;
-  c.epc_pages = 8;
-  c.ram_pages = 128;
-  return c;
-}
-
 // An enclave with two REG pages and two VA pages, built on CPU 0. The parked leaf runs
 // on CPU 1 in its own thread (pager `parked`); the test thread's leaf on CPU 2
 // (pager `other`).
 class PagingOverlap : public ::testing::Test {
  protected:
-  PagingOverlap() : m(small()), builder(m, kSecs), setup(m, 0), parked(m, 1), other(m, 2) {}
+  PagingOverlap()
+      : m(testlib::small_config(8, 128)), builder(m, kSecs), setup(m, 0), parked(m, 1),
+        other(m, 2) {}
 
   void SetUp() override {
     ASSERT_EQ(builder.create(testlib::make_secs(kBase, kSize)), Result::ok());
@@ -57,21 +51,6 @@ class PagingOverlap : public ::testing::Test {
     ASSERT_EQ(builder.add(kReg2, kBase + 0x2000, page.data(), kRegFlags), Result::ok());
     ASSERT_EQ(setup.epa(kVa), Result::ok());
     ASSERT_EQ(setup.epa(kVa2), Result::ok());
-  }
-
-  // Runs `parked_leaf` on its own thread until it reaches sched point `point`, then
-  // `while_parked` on this thread, then lets it finish and returns its result.
-  Result overlap(const char* point, const std::function<Result()>& parked_leaf,
-                 const std::function<void()>& while_parked) {
-    PauseAt pause(point);
-    sched::ScopedScheduler installed(&pause);
-    Result r;
-    std::thread t([&] { r = parked_leaf(); });
-    pause.wait_until_parked();
-    while_parked();
-    pause.release();
-    t.join();
-    return r;
   }
 
   void expect_refused(const std::function<Result()>& leaf, const Result& refusal) {

@@ -1,7 +1,8 @@
 // The EDMM flows of SDM vol. 3D 39.5.7-39.5.9 and the kernel selftests (augment,
 // epcm_permissions, tcs_create, remove_added_page_*), end to end on an initialized
 // testlib::TestEnclave: the kernel side on CPU 3, enclave threads on CPUs 0 and 1,
-// every access through the TLB and the page walk (SEMANTICS.md "TLB", "Tracking").
+// every access through the TLB and the page walk (docs/hw.md "Enclave access and the
+// TLB", "Tracking").
 #include <gtest/gtest.h>
 
 #include <cstddef>

@@ -7,12 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <thread>
 #include <vector>
 
 #include "hw/cpu.h"
 #include "hw/machine.h"
-#include "sched/scheduler.h"
 #include "testlib/pause_at.h"
 #include "testlib/sgx2_fixture.h"
 #include "uapi/page_type.h"
@@ -21,28 +19,13 @@
 namespace sgxref::hw {
 namespace {
 
-using testlib::PauseAt;
+using testlib::overlap;
 using testlib::TestEnclave;
 
 class Sgx2Overlap : public testlib::Sgx2Fixture {
  protected:
   static constexpr uint64_t kPage = TestEnclave::kData2;
   static constexpr uint32_t kOtherKernel = 2;  // a second kernel-side CPU
-
-  // Runs `parked` on its own thread until it reaches sched point `point`, then
-  // `while_parked` on this thread, then lets `parked` finish and returns its result.
-  Result overlap(const char* point, const std::function<Result()>& parked,
-                 const std::function<void()>& while_parked) {
-    PauseAt pause(point);
-    sched::ScopedScheduler installed(&pause);
-    Result r;
-    std::thread t([&] { r = parked(); });
-    pause.wait_until_parked();
-    while_parked();
-    pause.release();
-    t.join();
-    return r;
-  }
 
   // Every EPCM entry, read without the CPU locks (a parked ENCLU leaf holds its CPU's).
   std::vector<EpcmEntry> epcm_all() {

@@ -1,6 +1,7 @@
-// Enclave accesses through the TLB and the page walk (SEMANTICS.md "TLB"): the #PF
-// error codes for PTE and EPCM refusals, the fill, stale entries that keep working
-// until an exit flushes them, and accesses outside ELRANGE and outside enclave mode.
+// Enclave accesses through the TLB and the page walk (docs/hw.md "Enclave access and the
+// TLB"): the #PF error codes for PTE and EPCM refusals, the fill, stale entries that keep
+// working until an exit flushes them, and accesses outside ELRANGE and outside enclave
+// mode.
 #include <gtest/gtest.h>
 
 #include <cstring>

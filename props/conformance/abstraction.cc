@@ -1,0 +1,143 @@
+#include "conformance/abstraction.h"
+
+#include <algorithm>
+
+#include "hw/cpu.h"
+#include "uapi/page_type.h"
+
+namespace sgxref::conformance {
+
+namespace arch = model::arch;
+namespace sf = uapi::secinfo_flag;
+
+namespace {
+
+int64_t age(uint64_t epoch, uint64_t then) {
+  return epoch < then ? -1 : int64_t(std::min<uint64_t>(arch::kMaxAge, epoch - then));
+}
+
+bool is_child(uapi::PageType t) {
+  return t == uapi::PageType::kReg || t == uapi::PageType::kTcs || t == uapi::PageType::kTrim;
+}
+
+// The bytes of a page the model reads for its type.
+arch::PageData<C> by_type(int64_t type, const arch::PageData<C>& p, const arch::PageData<C>& blank) {
+  arch::PageData<C> kept = blank;
+  if (type == arch::pt::kSecs) {
+    kept.init = p.init;
+    kept.eid = p.eid;
+    kept.base = p.base;
+    kept.size = p.size;
+  } else if (type == arch::pt::kVa) {
+    kept.va = p.va;
+  } else {
+    kept.active = p.active;
+    kept.cssa = p.cssa;
+    kept.nssa = p.nssa;
+    kept.ossa = p.ossa;
+  }
+  return kept;
+}
+
+}  // namespace
+
+arch::State<C> abstract(const HwRunner& hw) {
+  const model::Concrete d;
+  const arch::Sizes& sz = hw.sizes();
+  const hw::Machine& m = hw.machine();
+  arch::State<C> s = arch::initial_state(d, sz);
+  // The epoch of the enclave whose SECS is in `slot`, if it is resident.
+  const auto epoch = [&](uint32_t slot) -> uint64_t {
+    const hw::EpcmEntry e = m.epcm(slot);
+    return e.valid && e.type == uapi::PageType::kSecs ? m.tracking(slot).epoch : 0;
+  };
+
+  for (uint32_t j = 0; j < sz.slots; ++j) {
+    const hw::EpcmEntry e = m.epcm(j);
+    arch::Epcm<C>& x = s.epcm[j];
+    x = {e.valid,   int64_t(e.type), e.r,    e.w,
+         e.x,       e.blocked,       e.pending, e.modified,
+         e.pr,      int64_t(e.secs), int64_t(e.enclave_address >> hw::kPageShift),
+         e.stamped, 0};
+    if (e.valid && e.stamped && is_child(e.type) && e.secs < sz.slots)
+      x.stamp_age = age(epoch(e.secs), e.stamp);
+    s.data[j] = hw.page_data(j);
+  }
+
+  for (uint32_t i = 0; i < sz.cpus; ++i) {
+    const hw::CpuView v = m.cpu_view(i);
+    arch::Cpu<C>& c = s.cpu[i];
+    c.mode = v.enclave_mode;
+    c.secs = v.secs;
+    c.tcs = v.tcs_slot;
+    c.entry_age = v.enclave_mode && v.secs < sz.slots ? age(epoch(v.secs), v.entry_epoch) : 0;
+    for (const hw::TlbEntryView& t : v.tlb) {
+      const uint64_t page = t.page >> hw::kPageShift;
+      if (page < sz.pages) c.tlb[page] = {true, int64_t(t.slot), t.r, t.w, t.x};
+    }
+  }
+
+  for (size_t l = 0; l < sz.pages; ++l) {
+    const hw::Pte p = hw.page_table().get(hw::LAddr(l) * hw::kPageSize);
+    s.pte[l] = {p.present, p.present ? hw.pte_slot(p.pa) : 0, p.writable, !p.nx};
+  }
+
+  for (size_t b = 0; b < sz.blobs; ++b) {
+    const HwBlob& h = hw.blobs()[b];
+    const uint64_t f = h.pcmd.secinfo.flags;
+    const auto type = uapi::PageType((f & sf::kTypeMask) >> sf::kTypeShift);
+    s.blob[b] = {h.valid,
+                 int64_t(h.version),
+                 is_child(type) ? int64_t(h.pcmd.enclave_id) : 0,
+                 int64_t(h.linaddr >> hw::kPageShift),
+                 int64_t(type),
+                 (f & sf::kR) != 0,
+                 (f & sf::kW) != 0,
+                 (f & sf::kX) != 0,
+                 (f & sf::kPending) != 0,
+                 (f & sf::kModified) != 0,
+                 (f & sf::kPr) != 0,
+                 h.data};
+  }
+
+  const hw::Snapshot snap = m.snapshot();
+  s.next_eid = int64_t(snap.next_eid);
+  s.next_version = int64_t(snap.paging_version);
+  return s;
+}
+
+void normalize(arch::State<C>& s) {
+  const model::Concrete d;
+  const arch::PageData<C> blank = arch::blank_page(d, s.sz);
+  for (size_t j = 0; j < s.epcm.size(); ++j) {
+    arch::Epcm<C>& e = s.epcm[j];
+    if (!e.valid) {
+      e = arch::free_entry(d);
+      s.data[j] = blank;
+      continue;
+    }
+    if (!e.stamped) e.stamp_age = 0;
+    s.data[j] = by_type(e.type, s.data[j], blank);
+  }
+  for (arch::Cpu<C>& c : s.cpu) {
+    for (arch::TlbEntry<C>& t : c.tlb) {
+      if (!t.valid) t = {false, 0, false, false, false};
+    }
+    if (c.mode) continue;
+    c.secs = 0;
+    c.tcs = 0;
+    c.entry_age = 0;
+  }
+  for (arch::Pte<C>& p : s.pte) {
+    if (!p.present) p = {false, 0, false, false};
+  }
+  for (arch::Blob<C>& b : s.blob) {
+    if (!b.valid) {
+      b = {false, 0, 0, 0, 0, false, false, false, false, false, false, blank};
+    } else {
+      b.data = by_type(b.type, b.data, blank);
+    }
+  }
+}
+
+}  // namespace sgxref::conformance
