@@ -21,6 +21,9 @@ namespace {
 // Keeps the console output and remembers each benchmark's time and rate.
 class Collector : public benchmark::ConsoleReporter {
  public:
+  // No colour, so the summary lines start at column 0 for grep.
+  Collector() : ConsoleReporter(OO_Tabular) {}
+
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
