@@ -40,6 +40,7 @@ class EnclaveFixture : public ::testing::Test {
   // that page table and holding outside_regs(). Tests that need other options call it
   // again under ASSERT_NO_FATAL_FAILURE.
   void build(const TestEnclaveOptions& o) {
+    other_.reset();
     enclave_.reset();
     pt_ = std::make_unique<hw::PageTable>();
     m_ = std::make_unique<hw::Machine>(config());
@@ -100,6 +101,19 @@ class EnclaveFixture : public ::testing::Test {
   }
   hw::Result store64(uint32_t c, hw::LAddr a, uint64_t v) { return m_->cpu(c).store(a, &v, 8); }
 
+  // A second initialized enclave on the same machine (SECS in slot 16, base 2 GiB) in a
+  // page table of its own, for tests about what another enclave does or owns.
+  void build_other_enclave() {
+    other_pt_ = std::make_unique<hw::PageTable>();
+    TestEnclaveOptions o;
+    o.secs_slot = 16;
+    o.base = 0x8000'0000;
+    other_ = std::make_unique<TestEnclave>(*m_, *other_pt_, test_signing_key(), o);
+    ASSERT_EQ(other_->build(), hw::Result::ok());
+  }
+  TestEnclave& other() { return *other_; }
+  hw::PageTable& other_pt() { return *other_pt_; }
+
   hw::Machine& m() { return *m_; }
   hw::PageTable& pt() { return *pt_; }
   TestEnclave& enclave() { return *enclave_; }
@@ -107,6 +121,8 @@ class EnclaveFixture : public ::testing::Test {
   std::unique_ptr<hw::Machine> m_;
   std::unique_ptr<hw::PageTable> pt_;
   std::unique_ptr<TestEnclave> enclave_;
+  std::unique_ptr<hw::PageTable> other_pt_;
+  std::unique_ptr<TestEnclave> other_;
   hw::PAddr user_ = 0;  // the RAM frame behind kUser
 };
 

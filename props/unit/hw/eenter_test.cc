@@ -271,16 +271,11 @@ TEST_F(Eenter, BlockedSsaPageIsPf) {
 
 TEST_F(Eenter, SsaPageOfAnotherEnclaveIsPf) {
   // A second enclave's data page, mapped where TCS #1's SSA should be.
-  hw::PageTable other_pt;
-  TestEnclaveOptions o;
-  o.secs_slot = 16;
-  o.base = 0x8000'0000;
-  TestEnclave other(m(), other_pt, testlib::test_signing_key(), o);
-  ASSERT_EQ(other.build(), Result::ok());
+  ASSERT_NO_FATAL_FAILURE(build_other_enclave());
   pt().set(la(TestEnclave::kSsa1), Pte{.present = true,
                                        .writable = true,
                                        .nx = true,
-                                       .pa = m().epc_addr(other.slot(TestEnclave::kData))});
+                                       .pa = m().epc_addr(other().slot(TestEnclave::kData))});
   EXPECT_EQ(refused(la(TestEnclave::kTcs1)), Result::pf(la(TestEnclave::kSsa1), kEpcmWrite));
 }
 

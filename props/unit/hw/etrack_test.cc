@@ -151,17 +151,12 @@ TEST_F(Etrack, CpuEnteringAfterTheStampButBeforeEtrackDoesNotBlock) {
 }
 
 TEST_F(Etrack, OtherEnclavesCpusDoNotCount) {
-  hw::PageTable other_pt;
-  testlib::TestEnclaveOptions o;
-  o.secs_slot = 16;
-  o.base = 0x8000'0000;
-  testlib::TestEnclave other(m(), other_pt, testlib::test_signing_key(), o);
-  ASSERT_EQ(other.build(), Result::ok());
-  ASSERT_TRUE(cpu(2).set_page_table(&other_pt));
-  ASSERT_EQ(cpu(2).eenter(other.la(TestEnclave::kTcs1), kAep), Result::ok());
+  ASSERT_NO_FATAL_FAILURE(build_other_enclave());
+  ASSERT_TRUE(cpu(2).set_page_table(&other_pt()));
+  ASSERT_EQ(cpu(2).eenter(other().la(TestEnclave::kTcs1), kAep), Result::ok());
   ASSERT_EQ(etrack(), Result::ok());
   EXPECT_EQ(etrack(), Result::ok());
-  EXPECT_EQ(m().tracking(other.secs_slot()).cpus_inside, std::vector<uint32_t>{2});
+  EXPECT_EQ(m().tracking(other().secs_slot()).cpus_inside, std::vector<uint32_t>{2});
 }
 
 // EREMOVE's SGX_ENCLAVE_ACT (SDM vol. 3D "EREMOVE"): a page of an enclave a logical
@@ -215,14 +210,9 @@ TEST_F(EremoveActive, VaPageNeedsNoCheck) {
 }
 
 TEST_F(EremoveActive, OtherEnclaveRunningDoesNotCount) {
-  hw::PageTable other_pt;
-  testlib::TestEnclaveOptions o;
-  o.secs_slot = 16;
-  o.base = 0x8000'0000;
-  testlib::TestEnclave other(m(), other_pt, testlib::test_signing_key(), o);
-  ASSERT_EQ(other.build(), Result::ok());
-  ASSERT_TRUE(cpu(2).set_page_table(&other_pt));
-  ASSERT_EQ(cpu(2).eenter(other.la(TestEnclave::kTcs1), kAep), Result::ok());
+  ASSERT_NO_FATAL_FAILURE(build_other_enclave());
+  ASSERT_TRUE(cpu(2).set_page_table(&other_pt()));
+  ASSERT_EQ(cpu(2).eenter(other().la(TestEnclave::kTcs1), kAep), Result::ok());
   EXPECT_EQ(eremove(TestEnclave::kData), Result::ok());
 }
 
