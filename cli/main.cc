@@ -26,9 +26,8 @@ constexpr const char* kUsage =
     "  --seed N        machine seed for every per-machine secret (default fixed)\n";
 
 constexpr const char* kNotBuilt =
-    "not built yet: logical CPUs and enclave entry, EPC paging, SGX2 leaves, the driver,\n"
-    "the model conformance properties and the checker (proofs). `check` ran only the\n"
-    "emulator self-check above; it gives no verdict on driver flows.\n";
+    "not built yet: the driver, the checker's flows over it, and the Python bindings.\n"
+    "`check` ran only the emulator self-check above; it gives no verdict on driver flows.\n";
 
 bool parse_u64(const char* s, uint64_t& out) {
   char* end = nullptr;

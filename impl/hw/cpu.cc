@@ -5,8 +5,7 @@
 namespace sgxref::hw {
 
 Result Cpu::finish(Leaf leaf, const Result& r) {
-  sched::MutexLock l(m_.mu());
-  m_.count(int(leaf), r);
+  m_.count(id_, int(leaf), r);
   return r;
 }
 

@@ -43,13 +43,22 @@ Result Cpu::access_locked(LAddr a, void* out, const void* in, size_t n, Access k
   return Result::ok();
 }
 
+// Every successful walk sets the PTE's Accessed bit, as x86's page walker does for any
+// translation it completes: enclave and ordinary accesses alike, and the ENCLU leaves'
+// operand walks (TCS, SSA, EACCEPT/EMODPE/EREPORT operands), which are linear accesses
+// too. A later EPCM #PF does not undo it; a walk that faults sets nothing; a TLB hit
+// does not walk. If the OS edits the PTE between the read and the update, the walk
+// starts again on the new PTE, so it never uses, nor marks, a translation that is gone.
 Result Cpu::walk(LAddr a, Access k, Pte& pte) {
   if (!is_canonical(a)) return Result::gp();
-  pte = page_table_ != nullptr ? page_table_->get(a) : Pte{};
-  if (!pte.present) return Result::pf(a, pf_error_code(k, false, false));
-  if ((k == Access::kWrite && !pte.writable) || (k == Access::kFetch && pte.nx)) {
-    return Result::pf(a, pf_error_code(k, true, false));
-  }
+  do {
+    pte = page_table_ != nullptr ? page_table_->get(a) : Pte{};
+    if (!pte.present) return Result::pf(a, pf_error_code(k, false, false));
+    if ((k == Access::kWrite && !pte.writable) || (k == Access::kFetch && pte.nx)) {
+      return Result::pf(a, pf_error_code(k, true, false));
+    }
+    sched::point("walk.pte_read");  // the OS may edit the PTE before A is set
+  } while (!page_table_->mark_accessed(a, pte));
   return Result::ok();
 }
 

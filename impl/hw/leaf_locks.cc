@@ -36,7 +36,6 @@ bool Machine::lock_page(LeafLocks& held, uint32_t slot, LockKind kind) {
 }
 
 void Machine::unlock_pages(LeafLocks& held) {
-  sched::MutexLock l(mu_);
   for (int i = held.n_ - 1; i >= 0; --i) {
     PageLockState& s = epc_.lock(held.held_[i].slot);
     switch (held.held_[i].kind) {
@@ -51,7 +50,9 @@ void Machine::unlock_pages(LeafLocks& held) {
 }
 
 LeafLocks::~LeafLocks() {
-  if (n_ > 0) m_.unlock_pages(*this);
+  if (n_ == 0) return;
+  sched::MutexLock l(m_.mu());
+  m_.unlock_pages(*this);
 }
 
 }  // namespace sgxref::hw

@@ -1,6 +1,8 @@
 // File: the architectural locks one leaf holds (page_locks.h). A leaf takes them with
 // Machine::lock_page under the state mutex as its checks reach each operand, in the
-// SDM's order; they are all released when the leaf returns, however it returns.
+// SDM's order; they are all released when the leaf returns, however it returns: by
+// Machine::unlock_pages in the critical section of its commit, or else by the
+// destructor.
 #pragma once
 
 #include <array>
@@ -26,7 +28,7 @@ class LeafLocks {
     LockKind kind;
   };
   Machine& m_;
-  std::array<Held, 6> held_{};
+  std::array<Held, 6> held_;  // the first n_ are held
   int n_ = 0;
 };
 

@@ -21,6 +21,7 @@ Machine::Machine(const Config& cfg)
     : cfg_(cfg),
       ram_(cfg.ram_pages),
       epc_(cfg.epc_pages),
+      leaf_counts_(std::make_unique<LeafCounts[]>(cfg.cpus)),
       paging_cipher_(derive_base_pk(cfg.seed)) {
   for (uint32_t i = 0; i < cfg.cpus; ++i) cpus_.push_back(std::make_unique<Cpu>(*this, i));
   sched::MutexLock l(mu_);
@@ -112,9 +113,18 @@ TrackingView Machine::tracking(uint32_t secs_slot) const {
 }
 
 Counters Machine::counters() const {
+  Counters c;
+  for (uint32_t cpu = 0; cpu < cpu_count(); ++cpu) {
+    const LeafCounts& n = leaf_counts_[cpu];
+    for (int i = 0; i < kLeafCount; ++i) {
+      c.calls[i] += n.calls[i].load(std::memory_order_relaxed);
+      c.faults[i] += n.faults[i].load(std::memory_order_relaxed);
+      c.codes[i] += n.codes[i].load(std::memory_order_relaxed);
+    }
+  }
   sched::MutexLock l(mu_);
-  Counters c = counters_;
-  c.epc_valid = 0;
+  c.aex = aex_;
+  c.interrupts = interrupts_;
   for (uint32_t i = 0; i < epc_.pages(); ++i) c.epc_valid += epc_.epcm(i).valid ? 1 : 0;
   c.evictions = paging_.evictions;
   c.reloads = paging_.reloads;
@@ -131,12 +141,18 @@ std::vector<uint64_t> Machine::va_slots(uint32_t slot) const {
   return v;
 }
 
-void Machine::count(int leaf, const Result& r) {
-  ++counters_.calls[leaf];
+void Machine::count(uint32_t cpu, int leaf, const Result& r) {
+  // The CPU's driving thread is the only writer: a load and a store, where an atomic
+  // increment would cost a locked instruction on every leaf.
+  const auto bump = [](std::atomic<uint64_t>& n) {
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  };
+  LeafCounts& n = leaf_counts_[cpu];
+  bump(n.calls[leaf]);
   if (r.faulted()) {
-    ++counters_.faults[leaf];
+    bump(n.faults[leaf]);
   } else if (r.code != SgxCode::kSuccess) {
-    ++counters_.codes[leaf];
+    bump(n.codes[leaf]);
   }
 }
 

@@ -3,6 +3,8 @@
 // enclaves being built). Thread-safe: any number of host threads may drive its CPUs.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +60,9 @@ class Machine {
   // Takes architectural lock `kind` on `slot` for the leaf holding `held`, or returns
   // false if a conflicting holder has it (the leaf then answers #GP or a code).
   bool lock_page(LeafLocks& held, uint32_t slot, LockKind kind) REQUIRES(mu_);
+  // Releases every lock `held` has. A leaf's commit calls it in its own critical
+  // section, sparing a second trip through the mutex; ~LeafLocks covers other returns.
+  void unlock_pages(LeafLocks& held) REQUIRES(mu_);
 
   // Non-enclave access to physical memory, as ring-0 code (and ENCLS reading its
   // operands) makes it: RAM reads and writes; EPC reads return all-ones and writes are
@@ -77,19 +82,21 @@ class Machine {
   std::vector<uint64_t> va_slots(uint32_t slot) const EXCLUDES(mu_);
 
   // The state mutex: guards the EPCM, the architectural lock state, the package
-  // registers and the counters. Leaves take it for short critical sections and never
-  // hold it across a scheduling point.
+  // registers and the counters but the per-leaf ones. Leaves take it for short
+  // critical sections and never hold it across a scheduling point.
   sched::Mutex& mu() RETURN_CAPABILITY(mu_) { return mu_; }
 
   // Package registers, used by the leaves.
   uint64_t take_next_eid() REQUIRES(mu_) { return next_eid_++; }
   std::map<uint64_t, Sha256>& measurements() REQUIRES(mu_) { return measurements_; }
-  void count(int leaf, const Result& r) REQUIRES(mu_);
+  // Counts the outcome of a leaf logical CPU `cpu` finished; only the thread driving
+  // that CPU calls it. Needs no lock: the counts are no part of any leaf's atomic step.
+  void count(uint32_t cpu, int leaf, const Result& r);
   // Tracking state of every logical CPU, by CPU id (tracking.h).
   std::vector<CpuTracking>& cpu_tracking() REQUIRES(mu_) { return cpu_tracking_; }
   void count_aex(bool interrupt) REQUIRES(mu_) {
-    ++counters_.aex;
-    if (interrupt) ++counters_.interrupts;
+    ++aex_;
+    if (interrupt) ++interrupts_;
   }
   // Paging (EWB, ELDB/ELDU): the version register, VA slots in use, counters; and the
   // cipher keyed with CR_BASE_PK, which needs no lock.
@@ -97,8 +104,10 @@ class Machine {
   const AesGcmPage& paging_cipher() const { return paging_cipher_; }
 
  private:
-  friend class LeafLocks;
-  void unlock_pages(LeafLocks& held) EXCLUDES(mu_);
+  // One CPU's counts, by leaf. Atomic so that inspection may read them while they grow.
+  struct LeafCounts {
+    std::array<std::atomic<uint64_t>, kLeafCount> calls{}, faults{}, codes{};
+  };
 
   Config cfg_;
   Ram ram_;
@@ -110,7 +119,9 @@ class Machine {
   // id. Kept beside the EPC (not in the SECS page) because the hash state is OpenSSL's
   // opaque context; keyed by EID so it follows the SECS through EWB and ELDU.
   std::map<uint64_t, Sha256> measurements_ GUARDED_BY(mu_);
-  Counters counters_ GUARDED_BY(mu_);
+  std::unique_ptr<LeafCounts[]> leaf_counts_;  // by CPU id
+  uint64_t aex_ GUARDED_BY(mu_) = 0;
+  uint64_t interrupts_ GUARDED_BY(mu_) = 0;
   std::vector<CpuTracking> cpu_tracking_ GUARDED_BY(mu_);
   PagingState paging_ GUARDED_BY(mu_);
   const AesGcmPage paging_cipher_;

@@ -7,6 +7,7 @@ namespace {
 constexpr uint64_t kPresent = 1ull << 0;
 constexpr uint64_t kWritable = 1ull << 1;
 constexpr uint64_t kUser = 1ull << 2;
+constexpr uint64_t kAccessed = 1ull << 5;
 constexpr uint64_t kNx = 1ull << 63;
 constexpr uint64_t kFrameMask = 0x000F'FFFF'FFFF'F000ull;
 
@@ -30,8 +31,8 @@ void PageTable::destroy(Node* n, int level) {
 
 uint64_t PageTable::encode(const Pte& pte) {
   if (!pte.present) return 0;
-  return kPresent | kUser | (pte.writable ? kWritable : 0) | (pte.nx ? kNx : 0) |
-         (pte.pa & kFrameMask);
+  return kPresent | kUser | (pte.writable ? kWritable : 0) | (pte.accessed ? kAccessed : 0) |
+         (pte.nx ? kNx : 0) | (pte.pa & kFrameMask);
 }
 
 Pte PageTable::decode(uint64_t raw) {
@@ -39,7 +40,8 @@ Pte PageTable::decode(uint64_t raw) {
   return Pte{.present = true,
              .writable = (raw & kWritable) != 0,
              .nx = (raw & kNx) != 0,
-             .pa = raw & kFrameMask};
+             .pa = raw & kFrameMask,
+             .accessed = (raw & kAccessed) != 0};
 }
 
 void PageTable::set(LAddr la, const Pte& pte) {
@@ -62,14 +64,35 @@ void PageTable::set(LAddr la, const Pte& pte) {
   n->slots[index(la, 0)].store(encode(pte), std::memory_order_release);
 }
 
-Pte PageTable::get(LAddr la) const {
-  const Node* n = &root_;
+std::atomic<uint64_t>* PageTable::leaf(LAddr la) const {
+  // Only root_ is const here: the nodes below it were allocated mutable.
+  Node* n = nullptr;
   for (int level = kLevels - 1; level > 0; --level) {
-    const uint64_t child = n->slots[index(la, level)].load(std::memory_order_acquire);
-    if (child == 0) return Pte{};
-    n = reinterpret_cast<const Node*>(child);
+    const Node& parent = n != nullptr ? *n : root_;
+    const uint64_t child = parent.slots[index(la, level)].load(std::memory_order_acquire);
+    if (child == 0) return nullptr;
+    n = reinterpret_cast<Node*>(child);
   }
-  return decode(n->slots[index(la, 0)].load(std::memory_order_acquire));
+  return &n->slots[index(la, 0)];
+}
+
+Pte PageTable::get(LAddr la) const {
+  const std::atomic<uint64_t>* s = leaf(la);
+  return s != nullptr ? decode(s->load(std::memory_order_acquire)) : Pte{};
+}
+
+bool PageTable::mark_accessed(LAddr la, const Pte& seen) {
+  if (seen.accessed) return true;
+  std::atomic<uint64_t>* s = leaf(la);
+  if (s == nullptr) return false;
+  uint64_t expected = encode(seen);
+  return s->compare_exchange_strong(expected, expected | kAccessed, std::memory_order_acq_rel,
+                                    std::memory_order_acquire);
+}
+
+bool PageTable::test_and_clear_accessed(LAddr la) {
+  std::atomic<uint64_t>* s = leaf(la);
+  return s != nullptr && (s->fetch_and(~kAccessed, std::memory_order_acq_rel) & kAccessed) != 0;
 }
 
 std::vector<std::pair<LAddr, Pte>> PageTable::entries() const {

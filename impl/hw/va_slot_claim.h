@@ -1,7 +1,8 @@
 // File: the Version Array slot one EWB or ELDB/ELDU is using. The leaf holds the VA page
 // Shared (other slots of the page stay usable) and claims its own slot with
 // claim_va_slot, under the state mutex, after the page lock; the claim is dropped when
-// the leaf returns.
+// the leaf returns: by release_va_slot in the critical section of its commit, or else
+// by the destructor.
 #pragma once
 
 #include "hw/address.h"
@@ -18,6 +19,7 @@ class VaSlotClaim {
 
  private:
   friend bool claim_va_slot(Machine& m, VaSlotClaim& claim, PAddr slot_addr);
+  friend void release_va_slot(Machine& m, VaSlotClaim& claim);
   Machine& m_;
   PAddr slot_addr_ = 0;
   bool held_ = false;
@@ -26,5 +28,8 @@ class VaSlotClaim {
 // Claims the slot at `slot_addr` for the leaf holding `claim` (made for `m`); false if
 // another running leaf has it.
 bool claim_va_slot(Machine& m, VaSlotClaim& claim, PAddr slot_addr) REQUIRES(m.mu());
+
+// Drops the claim, if `claim` holds one.
+void release_va_slot(Machine& m, VaSlotClaim& claim) REQUIRES(m.mu());
 
 }  // namespace sgxref::hw

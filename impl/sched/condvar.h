@@ -16,10 +16,20 @@ class CondVar {
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
 
-  // Waits until `pred()` holds. The caller holds `mu`; it is released while waiting.
-  template <typename Pred>
-  void wait(Mutex& mu, Pred pred) REQUIRES(mu) {
-    while (!pred()) wait_once(mu);
+  // One wait: releases `mu`, which the caller holds, and holds it again on return. It
+  // may return before any notify, so the caller loops on its condition:
+  //   while (!ready) cv.wait(mu);
+  // There is no predicate overload: -Wthread-safety analyses a lambda without the
+  // lock, while the loop reads the guarded condition visibly under it.
+  void wait(Mutex& mu) REQUIRES(mu) {
+    Scheduler* s = current();
+    if (s == nullptr) {
+      cv_.wait(mu.native());
+      return;
+    }
+    mu.unlock();
+    s->blocked(this);
+    mu.lock();
   }
 
   void notify_all() {
@@ -32,17 +42,6 @@ class CondVar {
   }
 
  private:
-  void wait_once(Mutex& mu) REQUIRES(mu) {
-    Scheduler* s = current();
-    if (s == nullptr) {
-      cv_.wait(mu.native());
-      return;
-    }
-    mu.unlock();
-    s->blocked(this);
-    mu.lock();
-  }
-
   std::condition_variable_any cv_;
   const char* name_;
 };

@@ -31,13 +31,6 @@ int64_t null_slot(const State<D>& s) {
   return int64_t(s.sz.slots);
 }
 
-// Whether another CPU's leaf holds EPC slot `slot` Shared, so an Exclusive lock on it
-// fails (#GP for most leaves, SGX_EPC_PAGE_CONFLICT for EMODT).
-template <Domain D>
-typename D::Bool held_shared(const State<D>& s, const typename D::Int& slot) {
-  return s.held && s.held_slot == slot;
-}
-
 template <Domain D>
 typename D::Bool cpu_mode(const D& d, const State<D>& s, const typename D::Int& cpu) {
   return at(d, s.cpu, cpu, &Cpu<D>::mode);
@@ -103,7 +96,7 @@ void aex_if(const D& d, State<D>& s, const typename D::Int& cpu, const typename 
     Cpu<D>& c = s.cpu[i];
     const typename D::Bool go = when && cpu == int64_t(i) && c.mode;
     const typename D::Int cssa = at(d, s.data, c.tcs, &PageData<D>::cssa);
-    put(d, s.data, c.tcs, go, &PageData<D>::cssa, inc_sat(cssa, d.max()));
+    put(d, s.data, c.tcs, go, &PageData<D>::cssa, inc_sat(cssa, kMaxSsa));
     put(d, s.data, c.tcs, go, &PageData<D>::active, d.lit(false));
     c.mode = ite(go, d.lit(false), c.mode);
     flush_tlb_if(d, c, go);
@@ -128,18 +121,32 @@ inline int64_t epcm_pfec(bool write) {
   return pfec::kP | pfec::kU | pfec::kSgx | (write ? pfec::kW : 0);
 }
 
+// The PTE of linear page `page` in the address space CPU `cpu` runs in.
+template <Domain D>
+Pte<D> pte_of(const D& d, const State<D>& s, const typename D::Int& cpu,
+              const typename D::Int& page) {
+  return at(d, at(d, s.pte, at(d, s.cpu, cpu, &Cpu<D>::space)), page);
+}
+
 // An ENCLU leaf reaches its linear-address operand `page` through the OS page table
 // (the TLB serves only loads, stores and fetches: docs/model.md "Accesses"). Adds the
 // "does not resolve within an EPC" checks to `c` and returns the EPC slot the PTE names.
 template <Domain D>
-typename D::Int resolve(const D& d, const State<D>& s, Checks<D>& c, const typename D::Int& page,
-                        bool write) {
-  const Pte<D> p = at(d, s.pte, page);
+typename D::Int resolve(const D& d, const State<D>& s, Checks<D>& c, const typename D::Int& cpu,
+                        const typename D::Int& page, bool write) {
+  const Pte<D> p = pte_of(d, s, cpu, page);
   const int64_t w = write ? pfec::kW : 0;
   c.pf_if(!(page < int64_t(s.sz.pages) && p.present), page, pfec::kU | w);
   if (write) c.pf_if(!p.w, page, pfec::kP | pfec::kU | pfec::kW);
   c.pf_if(!in_epc(s, p.slot), page, epcm_pfec(write));
   return p.slot;
+}
+
+// A TCS's reserved bytes, which must be zero in a TCS EADD adds or EACCEPT accepts, hold
+// the words of contents of the page it was before.
+template <Domain D>
+typename D::Bool tcs_reserved_clear(const D& d, const PageData<D>& p) {
+  return all_index(d, p.words.size(), [&](int64_t w) { return p.words[size_t(w)] == 0; });
 }
 
 // The EPCM checks ENCLU leaves make on a page they use as data (a SECINFO, a copy source,

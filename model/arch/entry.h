@@ -4,6 +4,7 @@
 #pragma once
 
 #include "arch/common.h"
+#include "arch/flight.h"
 
 namespace sgxref::model::arch {
 
@@ -28,13 +29,26 @@ struct EnterOp {
   }
 };
 
-// EENTER (resume = false) and ERESUME (resume = true).
+// EENTER (resume = false) and ERESUME (resume = true): the TCS is resolved and taken
+// Shared; every other check and the commit come after, in one step (another CPU may
+// enter through the same TCS, and exactly one of them may find it inactive).
 template <Domain D>
-Outcome<D> enter(const D& d, State<D>& s, const EnterOp<D>& op, bool resume) {
+Outcome<D> enter_begin(const D& d, State<D>& s, const EnterOp<D>& op, int64_t leaf) {
   Checks<D> c(d);
   c.gp_if(cpu_mode(d, s, op.cpu));
-  const typename D::Int slot = resolve(d, s, c, op.tcs, false);
+  const typename D::Int slot = resolve(d, s, c, op.cpu, op.tcs, false);
+  c.gp_if(shared_refused(d, s, op.cpu, slot));
+  take_off(d, s, op.cpu, c.ok(), flight_of(d, s, leaf, slot));
+  return deliver(d, s, op.cpu, c.outcome());
+}
+
+template <Domain D>
+Outcome<D> enter_end(const D& d, State<D>& s, const EnterOp<D>& op, int64_t leaf) {
+  const bool resume = leaf == flight::kEresume;
+  const Landing<D> l = landing(d, s, op.cpu, leaf);
+  const typename D::Int slot = l.f.slot;
   const Epcm<D> e = at(d, s.epcm, slot);
+  Checks<D> c(d);
   c.pf_if(
       !e.valid || e.blocked || e.page != op.tcs || e.type != pt::kTcs || e.pending || e.modified,
       op.tcs, epcm_pfec(false));
@@ -44,13 +58,14 @@ Outcome<D> enter(const D& d, State<D>& s, const EnterOp<D>& op, bool resume) {
   c.gp_if(resume ? t.cssa == 0 : t.cssa >= t.nssa);
   const typename D::Int frame = resume ? dec_sat(t.cssa) : t.cssa;
   const typename D::Int base = at(d, s.data, e.secs, &PageData<D>::base);
-  const typename D::Int ssa = add_sat(d, base, add_sat(d, t.ossa, frame));
-  const typename D::Int ssa_slot = resolve(d, s, c, ssa, true);
+  // The sum may lie beyond the address space: the walk then faults at it.
+  const typename D::Int ssa = base + t.ossa + frame;
+  const typename D::Int ssa_slot = resolve(d, s, c, op.cpu, ssa, true);
   c.pf_if(!is_data_page(at(d, s.epcm, ssa_slot), e.secs, ssa, true), ssa, epcm_pfec(true));
   // One logical processor per TCS.
   c.gp_if(t.active);
 
-  const typename D::Bool go = c.ok();
+  const typename D::Bool go = l.here && c.ok();
   put(d, s.data, slot, go, &PageData<D>::active, d.lit(true));
   if (resume) put(d, s.data, slot, go, &PageData<D>::cssa, frame);
   for (size_t i = 0; i < s.cpu.size(); ++i) {
@@ -62,17 +77,35 @@ Outcome<D> enter(const D& d, State<D>& s, const EnterOp<D>& op, bool resume) {
     cpu.entry_age = ite(me, d.num(0), cpu.entry_age);
     flush_tlb_if(d, cpu, me);
   }
+  land(d, s, op.cpu, l.here);
   return deliver(d, s, op.cpu, c.outcome());
 }
 
 template <Domain D>
+Outcome<D> eenter_begin(const D& d, State<D>& s, const EnterOp<D>& op) {
+  return enter_begin(d, s, op, flight::kEenter);
+}
+template <Domain D>
+Outcome<D> eenter_end(const D& d, State<D>& s, const EnterOp<D>& op) {
+  return enter_end(d, s, op, flight::kEenter);
+}
+template <Domain D>
+Outcome<D> eresume_begin(const D& d, State<D>& s, const EnterOp<D>& op) {
+  return enter_begin(d, s, op, flight::kEresume);
+}
+template <Domain D>
+Outcome<D> eresume_end(const D& d, State<D>& s, const EnterOp<D>& op) {
+  return enter_end(d, s, op, flight::kEresume);
+}
+
+template <Domain D>
 Outcome<D> eenter(const D& d, State<D>& s, const EnterOp<D>& op) {
-  return enter(d, s, op, false);
+  return whole(d, s, op, eenter_begin<D>, eenter_end<D>);
 }
 
 template <Domain D>
 Outcome<D> eresume(const D& d, State<D>& s, const EnterOp<D>& op) {
-  return enter(d, s, op, true);
+  return whole(d, s, op, eresume_begin<D>, eresume_end<D>);
 }
 
 template <Domain D>

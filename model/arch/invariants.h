@@ -17,31 +17,28 @@ typename D::Bool all_tlb_entries(const D& d, const State<D>& s, F&& f) {
   return r;
 }
 
-// H1, the EPCM half: a CPU's TLB maps only valid EPC slots of the enclave it runs, each
-// at the linear address it has.
+// H1 TLB safety: a CPU's TLB maps only valid enclave child pages (REG, TCS, TRIM) of the
+// enclave it runs, each at the linear address it has. (That no entry grants a right the
+// PTE or the EPCM lacked at fill time is the fill's own rule, access.h: an entry holds
+// their intersection.)
 template <Domain D>
-typename D::Bool h1_epcm(const D& d, const State<D>& s) {
+typename D::Bool h1(const D& d, const State<D>& s) {
   return all_tlb_entries(
       d, s, [&](const Cpu<D>& c, int64_t l, const TlbEntry<D>& t, const Epcm<D>& e) {
-        return !t.valid ||
-               (c.mode && in_epc(s, t.slot) && e.valid && e.secs == c.secs && e.page == l);
+        return !t.valid || (c.mode && in_epc(s, t.slot) && e.valid && is_child_type(e.type) &&
+                            e.secs == c.secs && e.page == l);
       });
 }
 
-// H1, the page-table half: no TLB entry maps another slot or grants a right the PTE
-// lacks. The architecture leaves this to the OS (a PTE change must be followed by IPIs).
+// Not architectural, the OS's part: no TLB entry maps another slot than the CPU's page
+// table does, or grants a right that PTE lacks. It holds only while the OS follows every
+// PTE change with IPIs, as Linux does.
 template <Domain D>
-typename D::Bool h1_pte(const D& d, const State<D>& s) {
-  return all_tlb_entries(d, s, [&](const Cpu<D>&, int64_t l, const TlbEntry<D>& t, const Epcm<D>&) {
-    const Pte<D>& p = s.pte[size_t(l)];
+typename D::Bool tlb_follows_page_tables(const D& d, const State<D>& s) {
+  return all_tlb_entries(d, s, [&](const Cpu<D>& c, int64_t l, const TlbEntry<D>& t, const Epcm<D>&) {
+    const Pte<D> p = at(d, at(d, s.pte, c.space), d.num(l));
     return !t.valid || (p.present && p.slot == t.slot && (!t.w || p.w) && (!t.x || p.x));
   });
-}
-
-// H1 TLB safety.
-template <Domain D>
-typename D::Bool h1(const D& d, const State<D>& s) {
-  return h1_epcm(d, s) && h1_pte(d, s);
 }
 
 // H2 Eviction safety: no TLB maps an evicted (invalid) slot, and a blocked page is cached
@@ -57,15 +54,17 @@ typename D::Bool h2(const D& d, const State<D>& s) {
                          });
 }
 
-// H3 Accept safety: once a page has no change in progress (PR and MODIFIED clear), every
-// TLB entry for it is a REG mapping with at most its current EPCM rights. Before
-// EACCEPT, stale wider rights (after EMODPR) and the old type (after EMODT) may remain.
-// (An entry outside the EPC is H1's and H2's concern.)
+// H3 Accept safety: once an enclave page has no change in progress (PR and MODIFIED
+// clear), every TLB entry for it is a REG mapping with at most its current EPCM rights.
+// Before EACCEPT, stale wider rights (after EMODPR) and the old type (after EMODT) may
+// remain. (An entry for anything but a valid enclave page is H1's and H2's concern: PR
+// and MODIFIED mean nothing there.)
 template <Domain D>
 typename D::Bool h3(const D& d, const State<D>& s) {
   return all_tlb_entries(d, s, [&](const Cpu<D>&, int64_t, const TlbEntry<D>& t, const Epcm<D>& e) {
-    const typename D::Bool settled = !e.pr && !e.modified;
-    return !t.valid || !in_epc(s, t.slot) || !settled ||
+    const typename D::Bool settled_child =
+        in_epc(s, t.slot) && e.valid && is_child_type(e.type) && !e.pr && !e.modified;
+    return !t.valid || !settled_child ||
            (e.type == pt::kReg && (!t.r || e.r) && (!t.w || e.w) && (!t.x || e.x));
   });
 }
@@ -117,7 +116,8 @@ typename D::Bool h4(const D& d, const State<D>& s) {
   return ok;
 }
 
-// Structural well-formedness: what every reachable state satisfies besides H1-H4.
+// Structural well-formedness: what every reachable state satisfies besides H1-H4 (with
+// leaves in flight or not).
 template <Domain D>
 typename D::Bool well_formed(const D& d, const State<D>& s) {
   using Bool = typename D::Bool;
@@ -128,21 +128,30 @@ typename D::Bool well_formed(const D& d, const State<D>& s) {
   const auto users = [&](int64_t slot, int64_t i) {
     return s.cpu[size_t(i)].mode && s.cpu[size_t(i)].tcs == slot;
   };
-  // No leaf is left half-done between steps.
-  Bool ok = s.next_eid >= 1 && s.next_version >= 1 && !s.held;
+  Bool ok = d.lit(true);
   for (size_t j = 0; j < s.epcm.size(); ++j) {
     const Epcm<D>& e = s.epcm[j];
     const PageData<D>& p = s.data[j];
     const int64_t slot = int64_t(j);
+    const Bool child = e.valid && is_child_type(e.type);
+    const Bool secs = e.valid && e.type == pt::kSecs;
     ok = ok && e.stamp_age <= 2 && (!e.valid || e.type <= pt::kTrim);
-    // Every enclave page names a valid SECS and lies in its ELRANGE.
-    ok = ok && (!e.valid || !is_child_type(e.type) ||
-                (is_secs(e.secs) && in_elrange(d, s, e.secs, e.page)));
-    ok = ok && (!e.valid || e.type != pt::kSecs ||
-                (elrange_ok(d, s, p.base, p.size) && p.eid >= 1 && p.eid < s.next_eid));
-    ok = ok && (!e.valid || e.type != pt::kVa || all_index(d, p.va.size(), [&](int64_t k) {
-           return p.va[size_t(k)] < s.next_version;
-         }));
+    // Every enclave page names a valid SECS and lies in its ELRANGE; a REG page is never
+    // writable without being readable, a TCS or TRIM page has no rights at all.
+    ok = ok && (!child || (is_secs(e.secs) && in_elrange(d, s, e.secs, e.page)));
+    ok = ok && (!child || e.type != pt::kReg || !e.w || e.r);
+    ok = ok && (!child || e.type == pt::kReg || (!e.r && !e.w && !e.x));
+    // SECS and VA pages belong to no enclave and have no address, rights or state.
+    ok = ok && (!e.valid || child ||
+                (e.secs == 0 && e.page == 0 && !e.r && !e.w && !e.x && !e.blocked &&
+                 !e.pending && !e.modified && !e.pr && !e.stamped));
+    // A SECS has a legal ELRANGE, an id no other resident SECS has, and an unsaturated
+    // measurement.
+    ok = ok && (!secs || (elrange_ok(d, s, p.base, p.size) && p.eid >= 1 && p.mr_count >= 1 &&
+                          p.mr_count < kMaxCount));
+    for (size_t k = j + 1; k < s.epcm.size(); ++k)
+      ok = ok && !(secs && s.epcm[k].valid && s.epcm[k].type == pt::kSecs &&
+                   s.data[k].eid == p.eid);
     // A usable TCS has CSSA <= NSSA; an active one is used by exactly one CPU.
     ok = ok && (!e.valid || e.type != pt::kTcs || e.modified || p.cssa <= p.nssa);
     Bool one_user = any_index(d, s.cpu.size(), [&](int64_t i) { return users(slot, i); });
@@ -161,10 +170,9 @@ typename D::Bool well_formed(const D& d, const State<D>& s) {
         c.entry_age <= 1;
     const Bool tlb_empty =
         all_index(d, c.tlb.size(), [&](int64_t l) { return !c.tlb[size_t(l)].valid; });
-    ok = ok && ite(c.mode, runs, tlb_empty);
+    ok = ok && ite(c.mode, runs, tlb_empty) && c.space < int64_t(s.sz.spaces);
   }
-  for (const Blob<D>& b : s.blob)
-    ok = ok && (!b.valid || (b.version >= 1 && b.version < s.next_version));
+  for (const Blob<D>& b : s.blob) ok = ok && (!b.valid || b.version >= 1);
   return ok;
 }
 

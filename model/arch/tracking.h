@@ -9,6 +9,7 @@
 #pragma once
 
 #include "arch/common.h"
+#include "arch/flight.h"
 
 namespace sgxref::model::arch {
 
@@ -42,32 +43,51 @@ struct EtrackOp {
   }
 };
 
-// ETRACK (RCX = SECS).
+// ETRACK (RCX = SECS): the SECS Shared and its tracking resource, then the verdict and
+// the new epoch together (CPUs may enter or leave between the two phases).
 template <Domain D>
-Outcome<D> etrack(const D& d, State<D>& s, const EtrackOp<D>& op) {
+Outcome<D> etrack_begin(const D& d, State<D>& s, const EtrackOp<D>& op) {
   Checks<D> c(d);
   c.ud_if(cpu_mode(d, s, op.cpu));
   c.pf_if(!in_epc(s, op.secs), op.secs, kNonEpcPfec);
+  c.gp_if(shared_refused(d, s, op.cpu, op.secs) || tracking_refused(d, s, op.cpu, op.secs));
   const Epcm<D> e = at(d, s.epcm, op.secs);
   c.pf_if(!e.valid || e.type != pt::kSecs, op.secs, kEnclsEpcmPfec);
+  Flight<D> f = flight_of(d, s, flight::kEtrack, op.secs);
+  f.secs = op.secs;
+  take_off(d, s, op.cpu, c.ok(), f);
+  return deliver(d, s, op.cpu, c.outcome());
+}
+
+template <Domain D>
+Outcome<D> etrack_end(const D& d, State<D>& s, const EtrackOp<D>& op) {
+  const Landing<D> l = landing(d, s, op.cpu, flight::kEtrack);
+  const typename D::Int secs = l.f.secs;
+  Checks<D> c(d);
   // SECS.TRACKING: a CPU that entered before the previous ETRACK is still inside.
   c.code_if(any_index(d, s.cpu.size(),
                       [&](int64_t i) {
                         const Cpu<D>& cpu = s.cpu[size_t(i)];
-                        return inside(cpu, op.secs) && cpu.entry_age >= 1;
+                        return inside(cpu, secs) && cpu.entry_age >= 1;
                       }),
             sgx::kPrevTrkIncmpl);
 
-  const typename D::Bool go = c.ok();
+  const typename D::Bool go = l.here && c.ok();
   for (Epcm<D>& p : s.epcm) {
-    const typename D::Bool older = go && is_child_of(p, op.secs) && p.stamped;
+    const typename D::Bool older = go && is_child_of(p, secs) && p.stamped;
     p.stamp_age = ite(older, inc_sat(p.stamp_age, kMaxAge), p.stamp_age);
   }
   for (Cpu<D>& cpu : s.cpu) {
-    const typename D::Bool older = go && inside(cpu, op.secs);
+    const typename D::Bool older = go && inside(cpu, secs);
     cpu.entry_age = ite(older, inc_sat(cpu.entry_age, kMaxAge), cpu.entry_age);
   }
-  return deliver(d, s, op.cpu, c.outcome());
+  land(d, s, op.cpu, l.here);
+  return c.outcome();
+}
+
+template <Domain D>
+Outcome<D> etrack(const D& d, State<D>& s, const EtrackOp<D>& op) {
+  return whole(d, s, op, etrack_begin<D>, etrack_end<D>);
 }
 
 }  // namespace sgxref::model::arch

@@ -1,6 +1,6 @@
-// File: the concrete value domain: Bool is bool, Int is int64_t. The model's Int values
-// stay in [0, max()], the range of the symbolic domain's bit-vectors, so both
-// interpretations compute the same numbers (see domain.h for the rules).
+// File: the concrete value domain: Bool is bool, Int is int64_t. Widths are the symbolic
+// domain's business; the model keeps every Int it stores within its field's width (see
+// domain.h for the rules), so both interpretations compute the same numbers.
 #pragma once
 
 #include <cstdint>
@@ -12,11 +12,10 @@ struct Concrete {
   using Int = int64_t;
   static constexpr bool kSymbolic = false;
 
-  unsigned bits = 16;  // width of the symbolic domain this one mirrors
-
   Bool lit(bool b) const { return b; }
   Int num(int64_t v) const { return v; }
-  int64_t max() const { return (int64_t(1) << bits) - 1; }
+  // A value of a field `bits` wide; the concrete domain has no widths.
+  Int num(int64_t v, unsigned /*bits*/) const { return v; }
 };
 
 inline bool ite(bool c, bool a, bool b) { return c ? a : b; }

@@ -1,11 +1,12 @@
 // File: the value-domain interface the model is written against, and the generic
 // helpers built on it: choice between whole records (ite), indexing a vector by a
-// domain-valued index (at, put), loops that fold to one Bool, saturating arithmetic.
+// domain-valued index (at, put), loops that fold to one Bool, saturating steps.
 //
 // Rules that keep the two interpretations equal:
-// - Every Int the model stores or compares lies in [0, d.max()]. Arithmetic goes through
-//   inc_sat / dec_sat / add_sat, which never leave that range, so int64_t and a
-//   d.bits-wide bit-vector give the same number.
+// - Every Int is a number >= 0. The symbolic domain never wraps (symbolic.h: widths grow
+//   to fit), the model subtracts only where the result is not negative, and it bounds
+//   what it stores with inc_sat, so int64_t and a bit-vector give the same
+//   number. Each state field has a declared width (state.h's Widths) its values fit in.
 // - A value read at an index outside the vector is element 0 in both domains, and a
 //   write there changes nothing. Where such a read could matter (an operand outside
 //   the EPC, say), a check that fails first makes its value irrelevant.
@@ -24,7 +25,7 @@ template <class D>
 concept Domain = requires(const D& d, const typename D::Bool& b, const typename D::Int& i) {
   { d.lit(true) } -> std::same_as<typename D::Bool>;
   { d.num(0) } -> std::same_as<typename D::Int>;
-  { d.max() } -> std::same_as<int64_t>;
+  { d.num(0, 1u) } -> std::same_as<typename D::Int>;
   { !b } -> std::same_as<typename D::Bool>;
   { b&& b } -> std::same_as<typename D::Bool>;
   { b || b } -> std::same_as<typename D::Bool>;
@@ -134,13 +135,6 @@ I inc_sat(const I& x, int64_t cap) {
 template <class I>
 I dec_sat(const I& x) {
   return ite(x > 0, x - 1, x);
-}
-
-// a + b, or d.max() when the sum would not fit.
-template <Domain D>
-typename D::Int add_sat(const D& d, const typename D::Int& a, const typename D::Int& b) {
-  const typename D::Int room = d.num(d.max()) - b;
-  return ite(a <= room, a + b, d.num(d.max()));
 }
 
 }  // namespace sgxref::model

@@ -1,6 +1,7 @@
 #include "conformance/abstraction.h"
 
 #include <algorithm>
+#include <map>
 
 #include "hw/cpu.h"
 #include "uapi/page_type.h"
@@ -8,7 +9,6 @@
 namespace sgxref::conformance {
 
 namespace arch = model::arch;
-namespace sf = uapi::secinfo_flag;
 
 namespace {
 
@@ -28,6 +28,8 @@ arch::PageData<C> by_type(int64_t type, const arch::PageData<C>& p, const arch::
     kept.eid = p.eid;
     kept.base = p.base;
     kept.size = p.size;
+    kept.mr_count = p.mr_count;
+    kept.mr_page = p.mr_page;
   } else if (type == arch::pt::kVa) {
     kept.va = p.va;
   } else {
@@ -35,17 +37,29 @@ arch::PageData<C> by_type(int64_t type, const arch::PageData<C>& p, const arch::
     kept.cssa = p.cssa;
     kept.nssa = p.nssa;
     kept.ossa = p.ossa;
+    kept.words = p.words;
   }
   return kept;
+}
+
+// Renames the nonzero values `visit` shows to 1, 2, ... in the order they first appear
+// (kGarbage and 0 keep their meaning).
+template <class Visit>
+void rename(Visit&& visit) {
+  std::map<int64_t, int64_t> names;
+  visit([&](int64_t& v) {
+    if (v <= 0) return;
+    const auto [it, fresh] = names.try_emplace(v, int64_t(names.size()) + 1);
+    v = it->second;
+  });
 }
 
 }  // namespace
 
 arch::State<C> abstract(const HwRunner& hw) {
-  const model::Concrete d;
   const arch::Sizes& sz = hw.sizes();
   const hw::Machine& m = hw.machine();
-  arch::State<C> s = arch::initial_state(d, sz);
+  arch::State<C> s = arch::initial_state(C{}, sz);
   // The epoch of the enclave whose SECS is in `slot`, if it is resident.
   const auto epoch = [&](uint32_t slot) -> uint64_t {
     const hw::EpcmEntry e = m.epcm(slot);
@@ -71,48 +85,30 @@ arch::State<C> abstract(const HwRunner& hw) {
     c.secs = v.secs;
     c.tcs = v.tcs_slot;
     c.entry_age = v.enclave_mode && v.secs < sz.slots ? age(epoch(v.secs), v.entry_epoch) : 0;
+    c.space = hw.space_of(i);
     for (const hw::TlbEntryView& t : v.tlb) {
       const uint64_t page = t.page >> hw::kPageShift;
       if (page < sz.pages) c.tlb[page] = {true, int64_t(t.slot), t.r, t.w, t.x};
     }
   }
 
-  for (size_t l = 0; l < sz.pages; ++l) {
-    const hw::Pte p = hw.page_table().get(hw::LAddr(l) * hw::kPageSize);
-    s.pte[l] = {p.present, p.present ? hw.pte_slot(p.pa) : 0, p.writable, !p.nx};
+  for (size_t k = 0; k < sz.spaces; ++k) {
+    for (size_t l = 0; l < sz.pages; ++l) {
+      const hw::Pte p = hw.page_table(k).get(hw::LAddr(l) * hw::kPageSize);
+      s.pte[k][l] = {p.present, p.present ? hw.model_addr(p.pa, false) : 0, p.writable, !p.nx};
+    }
   }
 
-  for (size_t b = 0; b < sz.blobs; ++b) {
-    const HwBlob& h = hw.blobs()[b];
-    const uint64_t f = h.pcmd.secinfo.flags;
-    const auto type = uapi::PageType((f & sf::kTypeMask) >> sf::kTypeShift);
-    s.blob[b] = {h.valid,
-                 int64_t(h.version),
-                 is_child(type) ? int64_t(h.pcmd.enclave_id) : 0,
-                 int64_t(h.linaddr >> hw::kPageShift),
-                 int64_t(type),
-                 (f & sf::kR) != 0,
-                 (f & sf::kW) != 0,
-                 (f & sf::kX) != 0,
-                 (f & sf::kPending) != 0,
-                 (f & sf::kModified) != 0,
-                 (f & sf::kPr) != 0,
-                 h.data};
-  }
-
-  const hw::Snapshot snap = m.snapshot();
-  s.next_eid = int64_t(snap.next_eid);
-  s.next_version = int64_t(snap.paging_version);
+  for (size_t b = 0; b < sz.blobs; ++b) s.blob[b] = hw.sealed(b);
   return s;
 }
 
 void normalize(arch::State<C>& s) {
-  const model::Concrete d;
-  const arch::PageData<C> blank = arch::blank_page(d, s.sz);
+  const arch::PageData<C> blank = arch::blank_page(C{}, s.sz);
   for (size_t j = 0; j < s.epcm.size(); ++j) {
     arch::Epcm<C>& e = s.epcm[j];
     if (!e.valid) {
-      e = arch::free_entry(d);
+      e = arch::free_entry(C{}, s.sz);
       s.data[j] = blank;
       continue;
     }
@@ -128,16 +124,36 @@ void normalize(arch::State<C>& s) {
     c.tcs = 0;
     c.entry_age = 0;
   }
-  for (arch::Pte<C>& p : s.pte) {
-    if (!p.present) p = {false, 0, false, false};
+  for (std::vector<arch::Pte<C>>& table : s.pte) {
+    for (arch::Pte<C>& p : table) {
+      if (!p.present) p = {false, 0, false, false};
+    }
   }
   for (arch::Blob<C>& b : s.blob) {
     if (!b.valid) {
-      b = {false, 0, 0, 0, 0, false, false, false, false, false, false, blank};
+      b = arch::initial_state(C{}, s.sz).blob[0];
     } else {
       b.data = by_type(b.type, b.data, blank);
     }
   }
+  // Enclave ids and versions only ever meet in equality: compare them up to a renaming
+  // (the model hands out the smallest free one, the emulator a counter's next).
+  rename([&](auto&& name) {
+    for (size_t j = 0; j < s.epcm.size(); ++j)
+      if (s.epcm[j].type == arch::pt::kSecs) name(s.data[j].eid);
+    for (arch::Blob<C>& b : s.blob) {
+      name(b.eid);
+      name(b.data.eid);
+    }
+  });
+  rename([&](auto&& name) {
+    for (size_t j = 0; j < s.epcm.size(); ++j)
+      for (int64_t& v : s.data[j].va) name(v);
+    for (arch::Blob<C>& b : s.blob) {
+      name(b.version);
+      for (int64_t& v : b.data.va) name(v);
+    }
+  });
 }
 
 }  // namespace sgxref::conformance

@@ -12,27 +12,34 @@ namespace arch = model::arch;
 
 namespace {
 
-// Which invariant the state breaks, or nullptr.
-const char* broken_invariant(const Model& s) {
+// Every invariant the state breaks, as "H1, H2", or "".
+std::string broken_invariants(const Model& s) {
   const model::Concrete d;
-  if (!arch::h1(d, s)) return "H1";
-  if (!arch::h2(d, s)) return "H2";
-  if (!arch::h3(d, s)) return "H3";
-  if (!arch::h4(d, s)) return "H4";
-  return nullptr;
+  std::string broken;
+  const auto note = [&](bool holds, const char* name) {
+    if (!holds) broken += (broken.empty() ? "" : ", ") + std::string(name);
+  };
+  note(arch::well_formed(d, s), "well-formedness");
+  note(arch::h1(d, s), "H1");
+  note(arch::h2(d, s), "H2");
+  note(arch::h3(d, s), "H3");
+  note(arch::h4(d, s), "H4");
+  return broken;
 }
 
-// How the emulator's state differs from the model's `s`, or "".
+// What is wrong with the emulator's state: the invariants it breaks on its own (checked
+// first, whatever the model says), or how it differs from the model's `s`; or "".
 std::string state_difference(const Model& s, const HwRunner& hw) {
-  Model want = s;
-  Model seen = abstract(hw);
-  normalize(want);
-  normalize(seen);
-  if (const std::string diff = model::test::first_difference(want, seen); !diff.empty()) {
-    return "state differs at " + diff + " (model vs emulator)";
+  const Model seen = abstract(hw);
+  if (const std::string broken = broken_invariants(seen); !broken.empty()) {
+    return broken + " broken on the emulator";
   }
-  if (const char* broken = broken_invariant(seen)) {
-    return std::string(broken) + " broken on the emulator";
+  Model want = s;
+  Model seen_normal = seen;
+  normalize(want);
+  normalize(seen_normal);
+  if (const std::string diff = model::test::first_difference(want, seen_normal); !diff.empty()) {
+    return "state differs at " + diff + " (model vs emulator)";
   }
   return "";
 }
@@ -65,7 +72,7 @@ StepResult check_step(Model& s, HwRunner& hw, const Op& op) {
 OverlapResult check_overlap(Model& s, HwRunner& hw, const model::test::OverlapOp& op) {
   OverlapResult r{model::test::apply(model::Concrete{}, s, op), ""};
   const model::test::OverlapOutcome got = hw.run(op);
-  std::string e = outcome_difference("EBLOCK: ", got.eblock, r.outcome.eblock);
+  std::string e = outcome_difference("parked: ", got.parked, r.outcome.parked);
   if (e.empty()) e = outcome_difference("other: ", got.other, r.outcome.other);
   if (e.empty()) e = state_difference(s, hw);
   if (!e.empty()) r.error = describe(op, e);
@@ -78,8 +85,13 @@ std::string replay(const std::vector<Op>& ops, bool from_scenario) {
   Model s = arch::initial_state(model::Concrete{}, sz);
   std::vector<Op> all = from_scenario ? model::test::scenario_build_ops() : std::vector<Op>{};
   all.insert(all.end(), ops.begin(), ops.end());
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (const StepResult r = check_step(s, hw, all[i]); !r.error.empty()) {
+  return replay(all, s, hw, nullptr);
+}
+
+std::string replay(const std::vector<Op>& ops, Model& s, HwRunner& hw, const StepHook& before) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (before) before(i, ops[i], s, hw);
+    if (const StepResult r = check_step(s, hw, ops[i]); !r.error.empty()) {
       return "step " + std::to_string(i) + ": " + r.error;
     }
   }

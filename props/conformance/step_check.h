@@ -4,6 +4,7 @@
 // and the regression tests share it, so a kept counterexample fails exactly as it did.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,15 @@ OverlapResult check_overlap(Model& s, HwRunner& hw, const model::test::OverlapOp
 // Replays `ops` from power-on, or from the scenario enclave (model/world.h) when
 // `from_scenario`; returns the first disagreement as "step N: ...", or "".
 std::string replay(const std::vector<Op>& ops, bool from_scenario);
+
+// Run on both sides before op i of a replay, so a test can patch the model's state and
+// the emulator's alike: a planted bug a checker's counterexample assumes, say, applied
+// through the emulator's internal face.
+using StepHook = std::function<void(size_t i, const Op& op, Model& s, HwRunner& hw)>;
+
+// Replays `ops` from the states `s` and `hw` hold, with `before` (when set) ahead of each
+// op; returns the first disagreement as "step N: ...", or "". The caller owns both
+// sides, so it can look at them where the replay stopped: after step N, or the last.
+std::string replay(const std::vector<Op>& ops, Model& s, HwRunner& hw, const StepHook& before);
 
 }  // namespace sgxref::conformance

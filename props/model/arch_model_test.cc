@@ -37,7 +37,7 @@ TEST_F(ArchModel, EenterRecordsEntryAndAccessesFillTheTlb) {
   const TlbEntry<C>& t = w.cpu(kT).tlb[kDataPage];
   EXPECT_TRUE(t.valid && t.r && t.w && t.x);
   EXPECT_EQ(t.slot, kData);
-  EXPECT_EQ(w.fetch(kT, kDataPage), Ok());
+  EXPECT_EQ(w.fetch(kT, kDataPage), Value(9));  // the store's value
   EXPECT_TRUE(invariants_hold());
 
   EXPECT_EQ(w.eexit(kT), Ok());
@@ -49,7 +49,7 @@ TEST_F(ArchModel, EenterRecordsEntryAndAccessesFillTheTlb) {
 TEST_F(ArchModel, TlbRightsAreEpcmRightsIntersectedWithPte) {
   ASSERT_EQ(w.map(kDataPage, kData, /*w=*/false, /*x=*/false), Ok());
   ASSERT_EQ(w.eenter(kT, kTcsPage), Ok());
-  EXPECT_EQ(w.load(kT, kDataPage), Ok());
+  EXPECT_EQ(w.load(kT, kDataPage), Value(kDataWord));
   const TlbEntry<C>& t = w.cpu(kT).tlb[kDataPage];
   EXPECT_TRUE(t.valid && t.r);
   EXPECT_FALSE(t.w || t.x);
@@ -148,16 +148,16 @@ TEST_F(ArchModel, StaleTlbWriteWorksUntilAex) {
   EXPECT_EQ(w.store(kT, kDataPage), Pf(kDataPage, 0x8007));
 }
 
-TEST_F(ArchModel, PteChangeWithoutIpiBreaksH1) {
+TEST_F(ArchModel, PteChangeWithoutIpiLeavesATranslationThePageTableNoLongerHas) {
   ASSERT_EQ(w.eenter(kT, kTcsPage), Ok());
   ASSERT_EQ(w.store(kT, kDataPage), Ok());
-  EXPECT_TRUE(h1(w.d, w.s));
+  EXPECT_TRUE(tlb_follows_page_tables(w.d, w.s));
   ASSERT_EQ(w.unmap(kDataPage), Ok());
-  EXPECT_FALSE(h1_pte(w.d, w.s));
-  EXPECT_TRUE(h1_epcm(w.d, w.s));
+  EXPECT_FALSE(tlb_follows_page_tables(w.d, w.s));
+  EXPECT_TRUE(h1(w.d, w.s));                // still the enclave's own page
   EXPECT_EQ(w.store(kT, kDataPage), Ok());  // the stale entry keeps working
   ASSERT_EQ(w.ipi(kT), Ok());
-  EXPECT_TRUE(h1(w.d, w.s));
+  EXPECT_TRUE(tlb_follows_page_tables(w.d, w.s));
 }
 
 // --- tracking and eviction --------------------------------------------------------------
@@ -216,7 +216,7 @@ TEST_F(ArchModel, EblockRefusesWhatCannotBeBlocked) {
   EXPECT_EQ(w.eblock(kSecs), Code(sgx::kPgIsSecs));
   EXPECT_EQ(w.eblock(kVa), Code(sgx::kNotBlockable));
   EXPECT_EQ(w.eblock(6), Code(sgx::kPgInvld));
-  EXPECT_EQ(w.eblock(8), Pf(8, 0));
+  EXPECT_EQ(w.eblock(kOutside), Pf(kOutside, 0));
 }
 
 TEST_F(ArchModel, EwbIntoOccupiedSlotStillEvicts) {
@@ -443,7 +443,7 @@ TEST(ArchModelBuild, EcreateChecksElrangeAndSecinfo) {
   EXPECT_EQ(w.ecreate(0, 0, 1), Gp());  // less than 2 pages
   EXPECT_EQ(arch::ecreate(w.d, w.s, EcreateOp<C>{1, 0, si(pt::kReg), 0, 2, true}), Gp());
   EXPECT_EQ(arch::ecreate(w.d, w.s, EcreateOp<C>{1, 0, si(pt::kSecs), 0, 2, false}), Gp());
-  EXPECT_EQ(w.ecreate(8, 2, 2), Pf(8, 0));
+  EXPECT_EQ(w.ecreate(kOutside, 2, 2), Pf(kOutside, 0));
   EXPECT_EQ(w.ecreate(0, 2, 2), Ok());
   EXPECT_EQ(w.ecreate(0, 0, 2), Pf(0, 0x8001));
   EXPECT_EQ(w.ecreate(1, 0, 2), Ok());
@@ -454,7 +454,7 @@ TEST(ArchModelBuild, EaddChecksInSdmOrder) {
   World w;
   ASSERT_EQ(w.ecreate(0, 0, 4), Ok());
   const SecInfo<C> r = si(pt::kReg, true);
-  EXPECT_EQ(w.eadd(9, 0, 1, r), Pf(9, 0));
+  EXPECT_EQ(w.eadd(kOutside + 1, 0, 1, r), Pf(kOutside + 1, 0));
   EXPECT_EQ(w.eadd(1, 2, 1, r), Pf(2, 0x8001));                 // not a SECS
   EXPECT_EQ(w.eadd(1, 2, 1, si(pt::kVa)), Gp());                // the SECINFO check comes first
   EXPECT_EQ(w.eadd(1, 0, 1, si(pt::kReg, false, true)), Gp());  // W without R
@@ -490,11 +490,17 @@ TEST_F(ArchModel, InvariantsRejectBrokenStates) {
   const State<C> good = w.s;
 
   w.s.epcm[kData].valid = false;  // a TLB maps a freed slot
-  EXPECT_FALSE(h1_epcm(w.d, w.s));
+  EXPECT_FALSE(h1(w.d, w.s));
   EXPECT_FALSE(h2(w.d, w.s));
   w.s = good;
   w.s.epcm[kData].page = kFreePage;  // ...or a page at another address
-  EXPECT_FALSE(h1_epcm(w.d, w.s));
+  EXPECT_FALSE(h1(w.d, w.s));
+  w.s = good;
+  // ...or the enclave's SECS, whose ENCLAVESECS and address (0, 0) mean nothing but would
+  // match a TLB entry at page 0 of the enclave in slot 0.
+  w.s.cpu[kT].tlb[kTcsPage] = {true, kSecs, true, false, false};
+  EXPECT_FALSE(h1(w.d, w.s));
+  EXPECT_TRUE(h3(w.d, w.s));  // PR and MODIFIED mean nothing on a SECS: H1's concern
   w.s = good;
   w.s.epcm[kData].blocked = true;  // ...or was cached after being blocked
   w.s.epcm[kData].stamped = true;
@@ -507,6 +513,16 @@ TEST_F(ArchModel, InvariantsRejectBrokenStates) {
   EXPECT_TRUE(h3(w.d, w.s));
   w.s = good;
   w.s.epcm[kTcs].secs = 7;  // a page whose SECS slot is free
+  EXPECT_FALSE(well_formed(w.d, w.s));
+  w.s = good;
+  w.s.epcm[kVa].page = 2;  // a VA page with an address
+  EXPECT_FALSE(well_formed(w.d, w.s));
+  w.s = good;
+  w.s.epcm[kSecs].r = true;  // a SECS with rights
+  EXPECT_FALSE(well_formed(w.d, w.s));
+  w.s = good;
+  ASSERT_EQ(w.ecreate(5, 0, 4), Ok());
+  w.s.data[5].eid = w.s.data[kSecs].eid;  // two enclaves with one id
   EXPECT_FALSE(well_formed(w.d, w.s));
 
   w.s = good;

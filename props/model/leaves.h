@@ -99,7 +99,7 @@ inline bool operator==(const Outcome<Concrete>& a, const Outcome<Concrete>& b) {
 inline std::ostream& operator<<(std::ostream& os, const Outcome<Concrete>& o) {
   switch (o.kind) {
     case kind::kOk:
-      return os << "ok";
+      return o.value == 0 ? os << "ok" : os << "ok, value " << o.value;
     case kind::kCode:
       return os << "code " << o.code;
     case kind::kGp:

@@ -26,6 +26,10 @@ class PauseAt : public sched::Scheduler {
   void wait_until_parked();
   // Lets the parked thread continue; later arrivals at the point pass straight through.
   void release();
+  // The thread meant to park returned without reaching the point: arrivals pass through
+  // and wait_until_parked_or_done() returns.
+  void done();
+  void wait_until_parked_or_done();
 
  private:
   std::string point_;
@@ -33,6 +37,7 @@ class PauseAt : public sched::Scheduler {
   std::condition_variable cv_;
   bool parked_ = false;
   bool released_ = false;
+  bool done_ = false;
 };
 
 // Runs `parked` on a thread of its own until it reaches scheduling point `point`, then
@@ -45,6 +50,24 @@ auto overlap(std::string point, const Parked& parked, const WhileParked& while_p
   decltype(parked()) result{};
   std::thread t([&] { result = parked(); });
   pause.wait_until_parked();
+  while_parked();
+  pause.release();
+  t.join();
+  return result;
+}
+
+// As overlap(), but `parked` may return before it reaches the point (a leaf refused by a
+// check that comes before its locks): `while_parked` then runs after it.
+template <typename Parked, typename WhileParked>
+auto overlap_if_parked(std::string point, const Parked& parked, const WhileParked& while_parked) {
+  PauseAt pause(std::move(point));
+  sched::ScopedScheduler installed(&pause);
+  decltype(parked()) result{};
+  std::thread t([&] {
+    result = parked();
+    pause.done();
+  });
+  pause.wait_until_parked_or_done();
   while_parked();
   pause.release();
   t.join();

@@ -17,9 +17,15 @@ void check(int ok) {
 
 using Iv = std::array<uint8_t, 12>;
 
+// The version shifted left by 32 bits as a 96-bit little-endian number (the x86-64
+// host's order), stored in the two pieces the IV is then loaded in: stores that do not
+// match the loads that follow stall them.
 Iv iv_of(uint64_t version) {
-  Iv iv{};
-  for (int i = 0; i < 8; ++i) iv[size_t(4 + i)] = uint8_t(version >> (8 * i));
+  const uint64_t low = version << 32;
+  const uint32_t high = uint32_t(version >> 32);
+  Iv iv;
+  std::memcpy(iv.data(), &low, sizeof low);
+  std::memcpy(iv.data() + sizeof low, &high, sizeof high);
   return iv;
 }
 

@@ -36,6 +36,7 @@ Result Cpu::do_eblock(PAddr epc) {
   if (e.blocked) return Result::error(SgxCode::kBlkState, true);
   e.blocked = true;
   stamp(m_, *slot);
+  m_.unlock_pages(locks);
   return Result::ok();
 }
 

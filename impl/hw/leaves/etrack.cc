@@ -33,6 +33,7 @@ Result Cpu::do_etrack(PAddr secs) {
   SecsPrivate p = load_secs_private(m_.page(*slot));
   ++p.epoch;
   store_secs_private(m_.page(*slot), p);
+  m_.unlock_pages(locks);
   return Result::ok();
 }
 

@@ -91,39 +91,41 @@ TEST(SchedMutex, ContendedAcquireReportsBlockedInsteadOfSleeping) {
   EXPECT_TRUE(got.load());
 }
 
-TEST(SchedCondVar, FreeModeWaitSeesNotify) {
-  Mutex mu("q");
-  CondVar cv("q.cv");
-  bool ready = false;
-  std::thread producer([&] {
+// A flag guarded by its mutex, so -Wthread-safety checks every read of it in the tests.
+struct Flag {
+  Mutex mu{"q"};
+  CondVar cv{"q.cv"};
+  bool ready GUARDED_BY(mu) = false;
+
+  void raise() {
     MutexLock l(mu);
     ready = true;
     cv.notify_all();
-  });
-  {
-    MutexLock l(mu);
-    cv.wait(mu, [&]() REQUIRES(mu) { return ready; });
-    EXPECT_TRUE(ready);
   }
+  void wait_raised() {
+    MutexLock l(mu);
+    while (!ready) cv.wait(mu);
+  }
+};
+
+TEST(SchedCondVar, FreeModeWaitSeesNotify) {
+  Flag f;
+  std::thread producer([&] { f.raise(); });
+  f.wait_raised();
   producer.join();
+  MutexLock l(f.mu);
+  EXPECT_TRUE(f.ready);
 }
 
 TEST(SchedCondVar, UnderASchedulerWaitReportsBlockedAndNotifyReleases) {
   Recorder r;
   ScopedScheduler s(&r);
-  Mutex mu("q");
-  CondVar cv("q.cv");
-  std::atomic<bool> ready{false};
+  Flag f;
   std::thread producer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    MutexLock l(mu);
-    ready = true;
-    cv.notify_all();
+    f.raise();
   });
-  {
-    MutexLock l(mu);
-    cv.wait(mu, [&] { return ready.load(); });
-  }
+  f.wait_raised();
   producer.join();
   EXPECT_GE(r.blocked_calls.load(), 1);
   bool saw_notify_point = false;
