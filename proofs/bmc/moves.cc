@@ -20,6 +20,8 @@ std::vector<Move> thread_and_reclaimer_moves() {
       make_move("EWB", Leaf::kEwb, EwbOperands{}, SGXREF_LEAF(ewb)),
       make_move("ELDU", Leaf::kEldu, EldOperands{}, SGXREF_LEAF(eldu)),
       make_move("EMODPR", Leaf::kEmodpr, ModifyOperands{}, SGXREF_LEAF(emodpr)),
+      make_move("EMODT", Leaf::kEmodt, ModifyOperands{}, SGXREF_LEAF(emodt)),
+      make_move("EREMOVE", Leaf::kEremove, PageOperands{}, SGXREF_LEAF(eremove)),
   };
 }
 

@@ -1,6 +1,6 @@
 // File: the moves the scenario checks use: an enclave thread's (EENTER, ERESUME, EEXIT,
-// loads, stores, EACCEPT), the reclaimer's (EBLOCK, ETRACK, EWB, ELDU), the OS's EMODPR
-// and its IPIs, each with every operand free. The operand records are public so a test
+// loads, stores, EACCEPT), the reclaimer's (EBLOCK, ETRACK, EWB, ELDU), the OS's EMODPR,
+// EMODT, EREMOVE and its IPIs, each with every operand free. The operand records are public so a test
 // can pair them with a transition of its own (a patched leaf, say).
 #pragma once
 

@@ -78,6 +78,14 @@ z3::expr restriction_accepted(const Unrolling& u, size_t k) {
                         });
 }
 
+// An enclave page freed by EREMOVE: the step a weaker H1 (one that let a TLB entry name a
+// SECS, whose ENCLAVESECS and address are 0) was broken by.
+z3::expr enclave_page_removed(const Unrolling& u, size_t k) {
+  return changes_a_slot(u, k, "EREMOVE", [](const State<S>& before, const State<S>& after, size_t j) {
+    return before.epcm[j].valid && arch::is_child_type(before.epcm[j].type) && !after.epcm[j].valid;
+  });
+}
+
 TEST(ScenarioBmc, ThreadAndReclaimerKeepH1ToH4WithinTheBound) {
   z3::context ctx;
   const arch::Sizes sz = checker_sizes();
@@ -94,6 +102,7 @@ TEST(ScenarioBmc, ThreadAndReclaimerKeepH1ToH4WithinTheBound) {
       steps_to("witness: EWB evicts a REG page a CPU had cached", cached_page_evicted),
       steps_to("witness: ELDU reloads an evicted page", page_reloaded),
       steps_to("witness: EACCEPT accepts an EMODPR", restriction_accepted),
+      steps_to("witness: EREMOVE frees an enclave page", enclave_page_removed),
   };
   const BmcRun run = run_bmc(u, goals, kBound);
   std::cout << "ScenarioBmc: sizes " << sz.slots << " slots, " << sz.cpus << " CPUs, " << sz.pages
