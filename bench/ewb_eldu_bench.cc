@@ -18,6 +18,8 @@
 
 #include "figures.h"
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "hw/page_table.h"
 #include "hw/paging_state.h"
@@ -66,7 +68,7 @@ void BM_EwbEldu(benchmark::State& state) {
   // Contents to check the round trips against.
   std::array<uint8_t, hw::kPageSize> contents;
   for (size_t i = 0; i < contents.size(); ++i) contents[i] = uint8_t(i * 7 + 3);
-  std::memcpy(m.page(slot), contents.data(), contents.size());
+  std::memcpy(hw::Internals::of(m).page(slot), contents.data(), contents.size());
 
   sgxref::testlib::KernelMemory mem(m);
   const hw::PAddr backing = mem.frame();
@@ -88,7 +90,7 @@ void BM_EwbEldu(benchmark::State& state) {
       break;
     }
   }
-  if (std::memcmp(m.page(slot), contents.data(), contents.size()) != 0) {
+  if (std::memcmp(hw::Inspector(m).page(slot), contents.data(), contents.size()) != 0) {
     state.SkipWithError("the page did not survive eviction and reload");
   }
   state.SetItemsProcessed(int64_t(state.iterations()));

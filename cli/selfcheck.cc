@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "sign/enclave_measurement.h"
 #include "sign/signing_key.h"
@@ -109,7 +110,7 @@ class Run {
 void print_epcm(hw::Machine& m, std::ostream& out) {
   out << "  EPCM (valid entries):\n";
   for (uint32_t s = 0; s < m.epc_pages(); ++s) {
-    const hw::EpcmEntry e = m.epcm(s);
+    const hw::EpcmEntry e = hw::Inspector(m).epcm(s);
     if (e.valid) out << "    slot " << std::setw(4) << s << "  " << e << "\n";
   }
 }
@@ -202,7 +203,7 @@ bool run_selfcheck(const SelfCheckOptions& opts, std::ostream& out) {
   run.expect("EADD after EINIT", run.eadd(0, 5, kBase + 4 * hw::kPageSize, data.data(), pages[3].flags),
              Result::gp());
 
-  const hw::SecsView v = m.secs(0);
+  const hw::SecsView v = hw::Inspector(m).secs(0);
   out << "  MRENCLAVE " << hex(v.mrenclave.data(), 32)
       << (v.mrenclave == params.mrenclave ? "  (= the signing tool's)" : "  (DIFFERS from the signing tool's)")
       << "\n  MRSIGNER  " << hex(v.mrsigner.data(), 32)
@@ -218,7 +219,7 @@ bool run_selfcheck(const SelfCheckOptions& opts, std::ostream& out) {
                Result::ok());
   }
   run.expect("EREMOVE slot 0 (SECS)", m.cpu(0).eremove(m.epc_addr(0)), Result::ok());
-  const uint32_t left = m.counters().epc_valid;
+  const uint32_t left = hw::Inspector(m).counters().epc_valid;
   out << "  EPC pages still valid after teardown: " << left << "\n";
 
   const bool ok = run.ok() && v.mrenclave == params.mrenclave && v.mrsigner == signer && left == 0;

@@ -5,9 +5,9 @@
 //
 // Who touches what. One host thread drives a CPU at a time (handing it to another
 // thread needs a happens-before edge, such as a join). Other threads only deliver
-// interrupts (Machine::ipi) and inspect. The register file, the enclave context and
-// CR3 are guarded by the CPU's lock; every ENCLU leaf and every TLB miss holds it, so an
-// interrupt lands between instructions, as on real hardware.
+// interrupts (Machine::ipi) and inspect (inspect.h). The register file, the enclave
+// context and CR3 are guarded by the CPU's lock; every ENCLU leaf and every TLB miss
+// holds it, so an interrupt lands between instructions, as on real hardware.
 //
 // TLB and interrupts. A TLB hit takes no lock: only the driving thread writes the TLB
 // (under the lock), and it reads it without the lock. An interrupt from another thread
@@ -36,7 +36,6 @@
 #include "hw/page_table.h"
 #include "hw/registers.h"
 #include "hw/shared_bytes.h"
-#include "hw/snapshot.h"
 #include "hw/tlb.h"
 #include "sched/mutex.h"
 #include "sched/scheduler.h"
@@ -46,75 +45,66 @@ namespace sgxref::hw {
 
 class Cpu {
  public:
-  Cpu(Machine& m, uint32_t id) : m_(m), id_(id) {}
   Cpu(const Cpu&) = delete;
   Cpu& operator=(const Cpu&) = delete;
 
   uint32_t id() const { return id_; }
+  // Whether the code this CPU runs is inside an enclave. The thread driving the CPU is
+  // that code, and code knows it: it is inside after EENTER or ERESUME succeeds, and
+  // an AEX or EEXIT sends it outside.
   bool in_enclave_mode() const { return enclave_mode_; }
 
   // ENCLS. In enclave mode every ENCLS leaf is #UD, delivered by AEX.
   Result ecreate(PAddr pageinfo, PAddr epc) {
-    return finish(Leaf::kEcreate, enclave_mode_ ? encls_in_enclave() : do_ecreate(pageinfo, epc));
+    return encls(Leaf::kEcreate, &Cpu::do_ecreate, pageinfo, epc);
   }
   Result eadd(PAddr pageinfo, PAddr epc) {
-    return finish(Leaf::kEadd, enclave_mode_ ? encls_in_enclave() : do_eadd(pageinfo, epc));
+    return encls(Leaf::kEadd, &Cpu::do_eadd, pageinfo, epc);
   }
   Result eextend(PAddr secs, PAddr chunk) {
-    return finish(Leaf::kEextend, enclave_mode_ ? encls_in_enclave() : do_eextend(secs, chunk));
+    return encls(Leaf::kEextend, &Cpu::do_eextend, secs, chunk);
   }
   Result einit(PAddr sigstruct, PAddr secs, PAddr token) {
-    return finish(Leaf::kEinit,
-                  enclave_mode_ ? encls_in_enclave() : do_einit(sigstruct, secs, token));
+    return encls(Leaf::kEinit, &Cpu::do_einit, sigstruct, secs, token);
   }
-  Result eremove(PAddr epc) {
-    return finish(Leaf::kEremove, enclave_mode_ ? encls_in_enclave() : do_eremove(epc));
-  }
-  Result epa(uint64_t rbx, PAddr epc) {
-    return finish(Leaf::kEpa, enclave_mode_ ? encls_in_enclave() : do_epa(rbx, epc));
-  }
+  Result eremove(PAddr epc) { return encls(Leaf::kEremove, &Cpu::do_eremove, epc); }
+  Result epa(uint64_t rbx, PAddr epc) { return encls(Leaf::kEpa, &Cpu::do_epa, rbx, epc); }
   // EDBGRD leaves the 8 bytes read in `data` (RBX).
   Result edbgrd(PAddr addr, uint64_t& data) {
-    return finish(Leaf::kEdbgrd, enclave_mode_ ? encls_in_enclave() : do_edbgrd(addr, data));
+    return encls(Leaf::kEdbgrd, &Cpu::do_edbgrd, addr, data);
   }
   Result edbgwr(PAddr addr, uint64_t data) {
-    return finish(Leaf::kEdbgwr, enclave_mode_ ? encls_in_enclave() : do_edbgwr(addr, data));
+    return encls(Leaf::kEdbgwr, &Cpu::do_edbgwr, addr, data);
   }
 
   // Paging. EBLOCK answers a conflict with SGX_EPC_PAGE_CONFLICT; EWB, ELDB and ELDU
   // take `va_slot` (RDX), the 8-byte Version Array slot of the evicted page.
-  Result eblock(PAddr epc) {
-    return finish(Leaf::kEblock, enclave_mode_ ? encls_in_enclave() : do_eblock(epc));
-  }
+  Result eblock(PAddr epc) { return encls(Leaf::kEblock, &Cpu::do_eblock, epc); }
   Result ewb(PAddr pageinfo, PAddr epc, PAddr va_slot) {
-    return finish(Leaf::kEwb, enclave_mode_ ? encls_in_enclave() : do_ewb(pageinfo, epc, va_slot));
+    return encls(Leaf::kEwb, &Cpu::do_ewb, pageinfo, epc, va_slot);
   }
   Result eldb(PAddr pageinfo, PAddr epc, PAddr va_slot) {
-    return finish(Leaf::kEldb,
-                  enclave_mode_ ? encls_in_enclave() : do_eld(true, pageinfo, epc, va_slot));
+    return encls(Leaf::kEldb, &Cpu::do_eld, true, pageinfo, epc, va_slot);
   }
   Result eldu(PAddr pageinfo, PAddr epc, PAddr va_slot) {
-    return finish(Leaf::kEldu,
-                  enclave_mode_ ? encls_in_enclave() : do_eld(false, pageinfo, epc, va_slot));
+    return encls(Leaf::kEldu, &Cpu::do_eld, false, pageinfo, epc, va_slot);
   }
 
   // SGX2 page management. EMODPR and EMODT answer SGX_PAGE_NOT_MODIFIABLE and
   // SGX_EPC_PAGE_CONFLICT in RAX; EAUG only faults.
   Result eaug(PAddr pageinfo, PAddr epc) {
-    return finish(Leaf::kEaug, enclave_mode_ ? encls_in_enclave() : do_eaug(pageinfo, epc));
+    return encls(Leaf::kEaug, &Cpu::do_eaug, pageinfo, epc);
   }
   Result emodpr(PAddr secinfo, PAddr epc) {
-    return finish(Leaf::kEmodpr, enclave_mode_ ? encls_in_enclave() : do_emodpr(secinfo, epc));
+    return encls(Leaf::kEmodpr, &Cpu::do_emodpr, secinfo, epc);
   }
   Result emodt(PAddr secinfo, PAddr epc) {
-    return finish(Leaf::kEmodt, enclave_mode_ ? encls_in_enclave() : do_emodt(secinfo, epc));
+    return encls(Leaf::kEmodt, &Cpu::do_emodt, secinfo, epc);
   }
 
   // ETRACK: RCX = `secs`. SGX_PREV_TRK_INCMPL while a CPU that was inside the enclave at
   // the previous ETRACK is still there.
-  Result etrack(PAddr secs) {
-    return finish(Leaf::kEtrack, enclave_mode_ ? encls_in_enclave() : do_etrack(secs));
-  }
+  Result etrack(PAddr secs) { return encls(Leaf::kEtrack, &Cpu::do_etrack, secs); }
 
   // ENCLU from outside an enclave: RBX = `tcs`, the linear address of a TCS; RCX =
   // `aep`, where an AEX will continue. On success the CPU is in enclave mode: EENTER
@@ -198,13 +188,17 @@ class Cpu {
   // step; clears it. Steps report the same thing as Result::interrupted().
   bool take_interrupt() EXCLUDES(cpu_mu_);
 
-  CpuView view() const EXCLUDES(cpu_mu_);
-
   // Launch control: this logical processor's IA32_SGXLEPUBKEYHASH0..3 MSRs.
   void write_lepubkeyhash(const Digest& hash) { lepubkeyhash_ = hash; }
   const Digest& lepubkeyhash() const { return lepubkeyhash_; }
 
  private:
+  // The machine makes its CPUs; no one else does.
+  friend class Machine;
+  Cpu(Machine& m, uint32_t id) : m_(m), id_(id) {}
+  // Inspection reads the registers, the enclave context and the TLB (inspect.h).
+  friend class Inspector;
+
   // Records the leaf's outcome in the machine's counters and returns it.
   Result finish(Leaf leaf, const Result& r);
 
@@ -227,24 +221,46 @@ class Cpu {
   // What EENTER and ERESUME found while checking their operands, for their commit.
   struct Entry;
 
+  // Every leaf runs between two scheduling points, "<leaf>.begin" before it takes any
+  // lock and "<leaf>.end" once it has released them all (leaf.h), so a schedule can
+  // put another thread's step before, after or, through the named points inside the
+  // leaf, in the middle of it.
+  template <typename Run>
+  Result between_points(Leaf leaf, const Run& run) {
+    sched::point(begin_point(leaf));
+    const Result r = run();
+    sched::point(end_point(leaf));
+    return r;
+  }
+  // ENCLS leaves run without the CPU lock: only the driving thread changes its mode.
+  template <typename... P, typename... A>
+  Result encls(Leaf leaf, Result (Cpu::*body)(P...), A&&... args) EXCLUDES(cpu_mu_) {
+    return between_points(leaf, [&] {
+      return finish(leaf, enclave_mode_ ? encls_in_enclave() : (this->*body)(args...));
+    });
+  }
   // ENCLU leaves that enter an enclave run with the CPU lock held; from inside an
   // enclave they are #GP, delivered by AEX.
   template <typename... P, typename... A>
   Result enclu_enter(Leaf leaf, Result (Cpu::*body)(P...), A... args) EXCLUDES(cpu_mu_) {
-    sched::MutexLock l(cpu_mu_);
-    if (take_interrupt_locked()) return Result::interrupted();
-    if (enclave_mode_) return finish(leaf, fault_in_enclave(Result::gp()));
-    return finish(leaf, (this->*body)(args...));
+    return between_points(leaf, [&] {
+      sched::MutexLock l(cpu_mu_);
+      if (take_interrupt_locked()) return Result::interrupted();
+      if (enclave_mode_) return finish(leaf, fault_in_enclave(Result::gp()));
+      return finish(leaf, (this->*body)(args...));
+    });
   }
   // ENCLU leaves that exist only inside an enclave (EEXIT, EACCEPT, EMODPE...): an
   // interrupt that came first wins and the leaf does not run; outside enclave mode they
   // are #GP; a fault they raise is delivered by AEX. `body` runs with the CPU lock held.
   template <typename... P, typename... A>
   Result enclu_inside(Leaf leaf, Result (Cpu::*body)(P...), A... args) EXCLUDES(cpu_mu_) {
-    sched::MutexLock l(cpu_mu_);
-    if (take_interrupt_locked()) return Result::interrupted();
-    if (!enclave_mode_) return finish(leaf, Result::gp());
-    return finish(leaf, fault_in_enclave((this->*body)(args...)));
+    return between_points(leaf, [&] {
+      sched::MutexLock l(cpu_mu_);
+      if (take_interrupt_locked()) return Result::interrupted();
+      if (!enclave_mode_) return finish(leaf, Result::gp());
+      return finish(leaf, fault_in_enclave((this->*body)(args...)));
+    });
   }
   Result encls_in_enclave() EXCLUDES(cpu_mu_);
   // Delivers `r`'s fault by AEX if the CPU is in enclave mode; returns `r`.
@@ -329,7 +345,7 @@ class Cpu {
 
   Machine& m_;
   uint32_t id_;
-  mutable sched::Mutex cpu_mu_{"hw.cpu"};  // before Machine::mu() in the lock order
+  mutable sched::Mutex cpu_mu_{"hw.cpu"};  // before MachineState::mu() in the lock order
   std::atomic<bool> enclave_mode_{false};  // CR_ENCLAVE_MODE
   std::atomic<bool> busy_{false};          // a TLB hit is in progress
   std::atomic<bool> interrupted_{false};   // an interrupt's AEX not yet seen

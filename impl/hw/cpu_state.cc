@@ -1,4 +1,4 @@
-// The logical CPU's register file, CR3, interrupt delivery and inspection.
+// The logical CPU's register file, CR3 and interrupt delivery.
 #include <thread>
 
 #include "hw/cpu.h"
@@ -50,23 +50,6 @@ Result Cpu::encls_in_enclave() {
 Result Cpu::fault_in_enclave(const Result& r) {
   if (r.faulted() && enclave_mode_) aex(r.fault);
   return r;
-}
-
-CpuView Cpu::view() const {
-  sched::MutexLock l(cpu_mu_);
-  CpuView v;
-  v.enclave_mode = enclave_mode_;
-  if (v.enclave_mode) {
-    v.secs = ctx_.secs;
-    v.tcs = ctx_.tcs;
-    v.tcs_slot = ctx_.tcs_slot;
-  }
-  for (const TlbEntry& e : tlb_.entries()) v.tlb.push_back({e.page, e.slot, e.r, e.w, e.x});
-  v.regs = regs_;
-  sched::MutexLock t(m_.mu());
-  const CpuTracking& c = m_.cpu_tracking()[id_];
-  if (c.inside) v.entry_epoch = c.entry_epoch;
-  return v;
 }
 
 }  // namespace sgxref::hw

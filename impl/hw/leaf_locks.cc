@@ -2,11 +2,11 @@
 
 #include <cstdlib>
 
-#include "hw/machine.h"
+#include "hw/machine_state.h"
 
 namespace sgxref::hw {
 
-bool Machine::lock_page(LeafLocks& held, uint32_t slot, LockKind kind) {
+bool MachineState::lock_page(LeafLocks& held, uint32_t slot, LockKind kind) {
   PageLockState& s = epc_.lock(slot);
   switch (kind) {
     case LockKind::kShared:
@@ -35,7 +35,7 @@ bool Machine::lock_page(LeafLocks& held, uint32_t slot, LockKind kind) {
   return true;
 }
 
-void Machine::unlock_pages(LeafLocks& held) {
+void MachineState::unlock_pages(LeafLocks& held) {
   for (int i = held.n_ - 1; i >= 0; --i) {
     PageLockState& s = epc_.lock(held.held_[i].slot);
     switch (held.held_[i].kind) {

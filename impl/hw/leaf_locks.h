@@ -1,7 +1,7 @@
 // File: the architectural locks one leaf holds (page_locks.h). A leaf takes them with
-// Machine::lock_page under the state mutex as its checks reach each operand, in the
+// MachineState::lock_page under the state mutex as its checks reach each operand, in the
 // SDM's order; they are all released when the leaf returns, however it returns: by
-// Machine::unlock_pages in the critical section of its commit, or else by the
+// MachineState::unlock_pages in the critical section of its commit, or else by the
 // destructor.
 #pragma once
 
@@ -12,22 +12,22 @@
 
 namespace sgxref::hw {
 
-class Machine;
+class MachineState;
 
 class LeafLocks {
  public:
-  explicit LeafLocks(Machine& m) : m_(m) {}
+  explicit LeafLocks(MachineState& m) : m_(m) {}
   ~LeafLocks();
   LeafLocks(const LeafLocks&) = delete;
   LeafLocks& operator=(const LeafLocks&) = delete;
 
  private:
-  friend class Machine;
+  friend class MachineState;
   struct Held {
     uint32_t slot;
     LockKind kind;
   };
-  Machine& m_;
+  MachineState& m_;
   std::array<Held, 6> held_;  // the first n_ are held
   int n_ = 0;
 };

@@ -1,7 +1,7 @@
 // File: the hardware-private part of a SECS page. Real processors keep the enclave id
 // and tracking state in the SECS's reserved area, invisible to software; we do the
 // same at a fixed offset inside reserved4, so EWB of a SECS seals it with the page.
-// The tracking epoch is read and written under Machine::mu().
+// The tracking epoch is read and written under MachineState::mu().
 // ECREATE checks the area is zero on input before writing it.
 #pragma once
 

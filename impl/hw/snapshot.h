@@ -1,6 +1,7 @@
-// File: read-only views of the emulator's architectural state for tests, the model
-// conformance checks and the bindings. A Snapshot compares equal before and after a
-// refused leaf: that is how tests show that "nothing else changed".
+// File: the read-only views of the emulator's architectural state that the Inspector
+// (inspect.h) returns to tests, the model conformance checks and the bindings. A
+// Snapshot compares equal before and after a refused leaf: that is how tests show that
+// "nothing else changed".
 #pragma once
 
 #include <array>

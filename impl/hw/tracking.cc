@@ -4,11 +4,11 @@
 
 namespace sgxref::hw {
 
-uint64_t epoch(Machine& m, uint32_t secs_slot) {
+uint64_t epoch(MachineState& m, uint32_t secs_slot) {
   return load_secs_private(m.page(secs_slot)).epoch;
 }
 
-bool tracking_incomplete(Machine& m, uint32_t secs_slot) {
+bool tracking_incomplete(MachineState& m, uint32_t secs_slot) {
   const uint64_t e = epoch(m, secs_slot);
   for (const CpuTracking& c : m.cpu_tracking()) {
     if (c.inside && c.secs == secs_slot && c.entry_epoch < e) return true;
@@ -16,20 +16,20 @@ bool tracking_incomplete(Machine& m, uint32_t secs_slot) {
   return false;
 }
 
-bool enclave_active(Machine& m, uint32_t secs_slot) {
+bool enclave_active(MachineState& m, uint32_t secs_slot) {
   for (const CpuTracking& c : m.cpu_tracking()) {
     if (c.inside && c.secs == secs_slot) return true;
   }
   return false;
 }
 
-void stamp(Machine& m, uint32_t slot) {
+void stamp(MachineState& m, uint32_t slot) {
   EpcmEntry& e = m.epcm_entry(slot);
   e.stamp = epoch(m, e.secs);
   e.stamped = true;
 }
 
-bool tracking_correct(Machine& m, uint32_t slot) {
+bool tracking_correct(MachineState& m, uint32_t slot) {
   const EpcmEntry& e = m.epcm_entry(slot);
   if (!e.stamped) return true;
   if (e.stamp >= epoch(m, e.secs)) return false;

@@ -4,7 +4,7 @@
 
 namespace sgxref::hw {
 
-bool claim_va_slot(Machine& m, VaSlotClaim& claim, PAddr slot_addr) {
+bool claim_va_slot(MachineState& m, VaSlotClaim& claim, PAddr slot_addr) {
   std::vector<PAddr>& busy = m.paging().busy_va_slots;
   if (std::find(busy.begin(), busy.end(), slot_addr) != busy.end()) return false;
   busy.push_back(slot_addr);
@@ -13,7 +13,7 @@ bool claim_va_slot(Machine& m, VaSlotClaim& claim, PAddr slot_addr) {
   return true;
 }
 
-void release_va_slot(Machine& m, VaSlotClaim& claim) {
+void release_va_slot(MachineState& m, VaSlotClaim& claim) {
   if (!claim.held_) return;
   std::vector<PAddr>& busy = m.paging().busy_va_slots;
   *std::find(busy.begin(), busy.end(), claim.slot_addr_) = busy.back();

@@ -6,30 +6,30 @@
 #pragma once
 
 #include "hw/address.h"
-#include "hw/machine.h"
+#include "hw/machine_state.h"
 
 namespace sgxref::hw {
 
 class VaSlotClaim {
  public:
-  explicit VaSlotClaim(Machine& m) : m_(m) {}
+  explicit VaSlotClaim(MachineState& m) : m_(m) {}
   ~VaSlotClaim();
   VaSlotClaim(const VaSlotClaim&) = delete;
   VaSlotClaim& operator=(const VaSlotClaim&) = delete;
 
  private:
-  friend bool claim_va_slot(Machine& m, VaSlotClaim& claim, PAddr slot_addr);
-  friend void release_va_slot(Machine& m, VaSlotClaim& claim);
-  Machine& m_;
+  friend bool claim_va_slot(MachineState& m, VaSlotClaim& claim, PAddr slot_addr);
+  friend void release_va_slot(MachineState& m, VaSlotClaim& claim);
+  MachineState& m_;
   PAddr slot_addr_ = 0;
   bool held_ = false;
 };
 
 // Claims the slot at `slot_addr` for the leaf holding `claim` (made for `m`); false if
 // another running leaf has it.
-bool claim_va_slot(Machine& m, VaSlotClaim& claim, PAddr slot_addr) REQUIRES(m.mu());
+bool claim_va_slot(MachineState& m, VaSlotClaim& claim, PAddr slot_addr) REQUIRES(m.mu());
 
 // Drops the claim, if `claim` holds one.
-void release_va_slot(Machine& m, VaSlotClaim& claim) REQUIRES(m.mu());
+void release_va_slot(MachineState& m, VaSlotClaim& claim) REQUIRES(m.mu());
 
 }  // namespace sgxref::hw

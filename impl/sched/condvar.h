@@ -1,7 +1,8 @@
-// File: a condition variable over sched::Mutex. In free mode it is a
-// std::condition_variable_any; under a scheduler a wait releases the mutex, reports
-// `blocked` on the condition and reacquires, so waits and notifies are scheduling
-// points a strategy can order.
+// File: a condition variable over sched::Mutex. A thread that runs free waits on a
+// std::condition_variable_any; a thread under a scheduler releases the mutex and reports
+// `blocked` on the condition with no scheduling point in between (as a real wait is
+// atomic), so a strategy cannot invent a lost wake-up. Waits and notifies are
+// scheduling points a strategy can order.
 #pragma once
 
 #include <condition_variable>
@@ -24,19 +25,29 @@ class CondVar {
   void wait(Mutex& mu) REQUIRES(mu) {
     Scheduler* s = current();
     if (s == nullptr) {
-      cv_.wait(mu.native());
+      cv_.wait(mu.m_);
       return;
     }
-    mu.unlock();
-    s->blocked(this);
-    mu.lock();
+    mu.m_.unlock();
+    s->released(&mu);
+    try {
+      s->blocked(this, name_);
+      s->at(mu.name_);
+      while (!mu.m_.try_lock()) s->blocked(&mu, mu.name_);
+    } catch (const Aborted&) {
+      // The caller's lock guard unlocks on the way out, so the mutex must be held again
+      // (the run has ended, and its holder is unwinding too).
+      mu.m_.lock();
+      throw;
+    }
   }
 
+  // Wakes every waiter, whether it runs free or under a scheduler: the notifier cannot
+  // know which.
   void notify_all() {
     if (Scheduler* s = current()) {
       s->at(name_);
       s->released(this);
-      return;
     }
     cv_.notify_all();
   }

@@ -1,12 +1,12 @@
 // File: the project's mutex: a std::mutex with clang thread-safety annotations and
-// scheduling points before acquiring and after releasing. Under an installed scheduler
-// a contended lock reports `blocked` instead of sleeping in the kernel, so a
-// deterministic strategy never deadlocks on a thread it has parked.
+// scheduling points before acquiring and after releasing. Under a controlled scheduler
+// a contended lock reports `blocked` instead of sleeping in the kernel, so the strategy
+// runs the holder and never waits on a thread it has parked.
 #pragma once
 
 #include <mutex>
 
-#include "sched/scheduler.h"
+#include "sched/contended.h"
 #include "sched/thread_annotations.h"
 
 namespace sgxref::sched {
@@ -18,31 +18,22 @@ class CAPABILITY("mutex") Mutex {
   Mutex& operator=(const Mutex&) = delete;
 
   void lock() ACQUIRE() {
-    Scheduler* s = current();
-    if (s == nullptr) {
-      m_.lock();
-      return;
-    }
-    s->at(name_);
-    while (!m_.try_lock()) s->blocked(this);
+    acquire(this, name_, [this]() NO_THREAD_SAFETY_ANALYSIS { m_.lock(); },
+            [this]() NO_THREAD_SAFETY_ANALYSIS { return m_.try_lock(); });
   }
 
   void unlock() RELEASE() {
     m_.unlock();
-    if (Scheduler* s = current()) {
-      s->released(this);
-      s->at(name_);
-    }
+    released_lock(this, name_);
   }
 
   bool try_lock() TRY_ACQUIRE(true) { return m_.try_lock(); }
 
   const char* name() const { return name_; }
 
-  // For CondVar, which must wait on the underlying std::mutex in free mode.
-  std::mutex& native() { return m_; }
-
  private:
+  friend class CondVar;
+
   std::mutex m_;
   const char* name_;
 };

@@ -20,6 +20,7 @@
 #include "bmc/scenario.h"
 #include "conformance/abstraction.h"
 #include "conformance/step_check.h"
+#include "hw/internals.h"
 #include "model/leaves.h"
 #include "testlib/test_signing_key.h"
 
@@ -130,9 +131,9 @@ TEST(UntrackedEwbBmc, SolverFindsAnH2BreakThatReplaysOnTheEmulator) {
     if (i < build || patched.count(i - build) == 0) return;
     const auto slot = std::get<arch::EwbOp<C>>(op.args).slot;
     m.epcm[size_t(slot)].stamped = false;
-    hw::Machine& machine = hw.machine();
-    sched::MutexLock l(machine.mu());
-    machine.epcm_entry(uint32_t(slot)).stamped = false;
+    hw::MachineState& state = hw::Internals::of(hw.machine());
+    sched::MutexLock l(state.mu());
+    state.epcm_entry(uint32_t(slot)).stamped = false;
   };
   conformance::HwRunner hw(sz, testlib::test_signing_key());
   conformance::Model m = arch::initial_state(d, sz);

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "uapi/page_type.h"
 
 namespace sgxref::conformance {
@@ -62,12 +63,12 @@ arch::State<C> abstract(const HwRunner& hw) {
   arch::State<C> s = arch::initial_state(C{}, sz);
   // The epoch of the enclave whose SECS is in `slot`, if it is resident.
   const auto epoch = [&](uint32_t slot) -> uint64_t {
-    const hw::EpcmEntry e = m.epcm(slot);
-    return e.valid && e.type == uapi::PageType::kSecs ? m.tracking(slot).epoch : 0;
+    const hw::EpcmEntry e = hw::Inspector(m).epcm(slot);
+    return e.valid && e.type == uapi::PageType::kSecs ? hw::Inspector(m).tracking(slot).epoch : 0;
   };
 
   for (uint32_t j = 0; j < sz.slots; ++j) {
-    const hw::EpcmEntry e = m.epcm(j);
+    const hw::EpcmEntry e = hw::Inspector(m).epcm(j);
     arch::Epcm<C>& x = s.epcm[j];
     x = {e.valid,   int64_t(e.type), e.r,    e.w,
          e.x,       e.blocked,       e.pending, e.modified,
@@ -79,7 +80,7 @@ arch::State<C> abstract(const HwRunner& hw) {
   }
 
   for (uint32_t i = 0; i < sz.cpus; ++i) {
-    const hw::CpuView v = m.cpu_view(i);
+    const hw::CpuView v = hw::Inspector(m).cpu_view(i);
     arch::Cpu<C>& c = s.cpu[i];
     c.mode = v.enclave_mode;
     c.secs = v.secs;

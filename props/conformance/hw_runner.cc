@@ -9,6 +9,7 @@
 #include "hw/cpu.h"
 #include "hw/crypto/cmac.h"
 #include "hw/crypto/report_key.h"
+#include "hw/internals.h"
 #include "sign/sigstruct.h"
 #include "testlib/pause_at.h"
 #include "uapi/page_type.h"
@@ -251,7 +252,7 @@ hw::Result HwRunner::ecreate(const arch::EcreateOp<C>& op) {
   pi.secinfo = put_secinfo(op.si);
   const hw::Result r = m_->cpu(uint32_t(op.cpu)).ecreate(mem_.put(pi), slot_addr(op.secs));
   if (r.succeeded()) {
-    log_.ecreate(m_->secs(uint32_t(op.secs)).eid, secs.ssa_frame_size, secs.size);
+    log_.ecreate(inspect().secs(uint32_t(op.secs)).eid, secs.ssa_frame_size, secs.size);
   }
   return r;
 }
@@ -274,7 +275,7 @@ hw::Result HwRunner::eadd(const arch::EaddOp<C>& op) {
   pi.secs = slot_addr(op.secs);
   const hw::Result r = m_->cpu(uint32_t(op.cpu)).eadd(mem_.put(pi), slot_addr(op.slot));
   if (r.succeeded()) {
-    const hw::SecsView v = m_->secs(uint32_t(op.secs));
+    const hw::SecsView v = inspect().secs(uint32_t(op.secs));
     uint64_t flags = secinfo_flags(op.si);
     if (op.si.type == arch::pt::kTcs) flags &= ~uint64_t(sf::kPermMask);
     log_.eadd(v.eid, pi.linaddr - v.base, flags, op.page);
@@ -286,9 +287,9 @@ hw::Result HwRunner::eextend(const arch::EextendOp<C>& op) {
   const hw::Result r =
       m_->cpu(uint32_t(op.cpu)).eextend(slot_addr(op.secs), slot_addr(op.slot));
   if (r.succeeded()) {
-    const hw::SecsView v = m_->secs(uint32_t(op.secs));
-    const uint64_t la = m_->epcm(uint32_t(op.slot)).enclave_address;
-    log_.eextend(v.eid, la - v.base, m_->page(uint32_t(op.slot)),
+    const hw::SecsView v = inspect().secs(uint32_t(op.secs));
+    const uint64_t la = inspect().epcm(uint32_t(op.slot)).enclave_address;
+    log_.eextend(v.eid, la - v.base, inspect().page(uint32_t(op.slot)),
                  int64_t(la >> hw::kPageShift));
   }
   return r;
@@ -306,9 +307,9 @@ hw::Result HwRunner::einit(const arch::EinitOp<C>& op) {
   p.attributes_mask = ~uint64_t(0);
   p.xfrm_mask = ~uint64_t(0);
   p.misc_mask = ~uint32_t(0);
-  if (op.secs < int64_t(sz_.slots) && m_->epcm(uint32_t(op.secs)).valid &&
-      m_->epcm(uint32_t(op.secs)).type == uapi::PageType::kSecs) {
-    const hw::SecsView v = m_->secs(uint32_t(op.secs));
+  if (op.secs < int64_t(sz_.slots) && inspect().epcm(uint32_t(op.secs)).valid &&
+      inspect().epcm(uint32_t(op.secs)).type == uapi::PageType::kSecs) {
+    const hw::SecsView v = inspect().secs(uint32_t(op.secs));
     p.attributes = v.attributes;
     p.xfrm = v.xfrm;
     p.miscselect = v.miscselect;
@@ -353,7 +354,7 @@ hw::Result HwRunner::ewb(const arch::EwbOp<C>& op) {
   mem_.read(srcpge, b.ciphertext.data(), b.ciphertext.size());
   b.pcmd = mem_.get<uapi::Pcmd>(pcmd);
   b.linaddr = mem_.get<uapi::PageInfo>(pageinfo).linaddr;
-  b.va_value = m_->va_slots(uint32_t(op.va)).at(size_t(op.va_index));
+  b.va_value = inspect().va_slots(uint32_t(op.va)).at(size_t(op.va_index));
   sealed_[size_t(op.blob)].reset();
   return r;
 }
@@ -386,10 +387,10 @@ hw::Result HwRunner::eaug(const arch::EaugOp<C>& op) {
 
 hw::LAddr HwRunner::enclave_secinfo(int64_t cpu, int64_t page, const arch::SecInfo<C>& si) {
   if (const auto slot = mapped_slot(cpu, page)) {
-    const hw::EpcmEntry e = m_->epcm(*slot);
+    const hw::EpcmEntry e = inspect().epcm(*slot);
     if (e.valid && e.type == uapi::PageType::kReg) {
       const uint64_t flags = secinfo_flags(si);
-      std::memcpy(m_->page(*slot) + kSecInfoOffset, &flags, sizeof flags);
+      std::memcpy(hw::Internals::of(*m_).page(*slot) + kSecInfoOffset, &flags, sizeof flags);
     }
   }
   return linear(page) + kSecInfoOffset;
@@ -398,18 +399,18 @@ hw::LAddr HwRunner::enclave_secinfo(int64_t cpu, int64_t page, const arch::SecIn
 hw::Result HwRunner::ereport(const arch::EreportOp<C>& op, int64_t& key_slot) {
   // TARGETINFO names the target enclave's identity, or one no enclave has.
   uapi::TargetInfo ti{};
-  const bool target = op.target < int64_t(sz_.slots) && m_->epcm(uint32_t(op.target)).valid &&
-                      m_->epcm(uint32_t(op.target)).type == uapi::PageType::kSecs;
+  const bool target = op.target < int64_t(sz_.slots) && inspect().epcm(uint32_t(op.target)).valid &&
+                      inspect().epcm(uint32_t(op.target)).type == uapi::PageType::kSecs;
   if (target) {
-    const hw::ReportKeyTarget id = identity_of(m_->secs(uint32_t(op.target)));
+    const hw::ReportKeyTarget id = identity_of(inspect().secs(uint32_t(op.target)));
     std::memcpy(ti.measurement, id.mrenclave.data(), sizeof ti.measurement);
     ti.attributes = id.attributes;
     ti.miscselect = id.miscselect;
   }
   if (!target) ti.measurement[0] = 0x5a;  // an identity no enclave here has
   if (const auto slot = mapped_slot(op.cpu, op.targetinfo)) {
-    if (m_->epcm(*slot).valid && m_->epcm(*slot).type == uapi::PageType::kReg)
-      std::memcpy(m_->page(*slot) + kTargetInfoOffset, &ti, sizeof ti);
+    if (inspect().epcm(*slot).valid && inspect().epcm(*slot).type == uapi::PageType::kReg)
+      std::memcpy(hw::Internals::of(*m_).page(*slot) + kTargetInfoOffset, &ti, sizeof ti);
   }
   const hw::Result r = m_->cpu(uint32_t(op.cpu))
                            .ereport(linear(op.targetinfo) + kTargetInfoOffset,
@@ -418,16 +419,16 @@ hw::Result HwRunner::ereport(const arch::EreportOp<C>& op, int64_t& key_slot) {
   if (!r.succeeded()) return r;
   // Whose report key MACs what landed: the target's, or any other enclave's.
   uapi::Report report;
-  std::memcpy(&report, m_->page(*mapped_slot(op.cpu, op.out)) + kReportOffset, sizeof report);
+  std::memcpy(&report, inspect().page(*mapped_slot(op.cpu, op.out)) + kReportOffset, sizeof report);
   const hw::ReportKeys keys(m_->config().seed);
   std::vector<int64_t> candidates;
   if (target) candidates.push_back(op.target);
   for (int64_t j = 0; j < int64_t(sz_.slots); ++j) candidates.push_back(j);
   key_slot = int64_t(sz_.slots);
   for (int64_t j : candidates) {
-    const hw::EpcmEntry e = m_->epcm(uint32_t(j));
+    const hw::EpcmEntry e = inspect().epcm(uint32_t(j));
     if (!e.valid || e.type != uapi::PageType::kSecs) continue;
-    const hw::CmacTag mac = hw::aes128_cmac(keys.key_for(identity_of(m_->secs(uint32_t(j)))),
+    const hw::CmacTag mac = hw::aes128_cmac(keys.key_for(identity_of(inspect().secs(uint32_t(j)))),
                                             &report.body, sizeof report.body);
     if (std::memcmp(mac.data(), report.mac, mac.size()) == 0) {
       key_slot = j;
@@ -491,11 +492,11 @@ void HwRunner::interrupt(int64_t cpu) {
 }
 
 arch::PageData<C> HwRunner::page_data(uint32_t slot) const {
-  const hw::EpcmEntry e = m_->epcm(slot);
+  const hw::EpcmEntry e = inspect().epcm(slot);
   if (!e.valid) return arch::blank_page(C{}, sz_);
-  arch::PageData<C> p = page_data_of(int64_t(e.type), m_->page(slot), sz_);
+  arch::PageData<C> p = page_data_of(int64_t(e.type), inspect().page(slot), sz_);
   if (e.type == uapi::PageType::kSecs) {
-    const hw::SecsView v = m_->secs(slot);
+    const hw::SecsView v = inspect().secs(slot);
     p.init = v.initialized;
     const std::array<int64_t, 2> events = measured_events(v.eid, v.mrenclave);
     p.mr_count = events[0];

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "conformance/measurement_log.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/page_table.h"
 #include "model/op.h"
@@ -99,6 +100,7 @@ class HwRunner {
   std::array<int64_t, 2> measured_events(uint64_t eid, const hw::Digest& mr) const;
 
  private:
+  hw::Inspector inspect() const { return hw::Inspector(*m_); }
   hw::PAddr slot_addr(int64_t v) const;
   static hw::LAddr linear(int64_t page) { return hw::LAddr(page) * hw::kPageSize; }
   static uint64_t secinfo_flags(const model::arch::SecInfo<C>& si);

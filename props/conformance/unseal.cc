@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "conformance/page_bytes.h"
+#include "hw/inspect.h"
 #include "hw/mac_header.h"
 #include "hw/secs_private.h"
 #include "uapi/page_type.h"
@@ -28,7 +29,8 @@ bool opens(const hw::Machine& m, const HwBlob& b, const Binding& x, uint8_t* pla
   header.linaddr = x.linaddr;
   hw::AesGcmPage::Mac mac;
   std::memcpy(mac.data(), b.pcmd.mac, mac.size());
-  return m.paging_cipher().open(x.version, header.bytes(), b.ciphertext.data(), mac, plain);
+  return hw::Inspector(m).paging_cipher().open(x.version, header.bytes(), b.ciphertext.data(), mac,
+                                               plain);
 }
 
 }  // namespace
@@ -42,7 +44,7 @@ arch::Blob<C> unseal(const HwRunner& hw, const HwBlob& b) {
 
   const Binding told{b.va_value, child ? b.pcmd.enclave_id : 0, b.linaddr};
   std::vector<Binding> tries{told};
-  const hw::Snapshot snap = m.snapshot();
+  const hw::Snapshot snap = hw::Inspector(m).snapshot();
   for (uint64_t v = 1; v < snap.paging_version; ++v) tries.push_back({v, told.eid, told.linaddr});
   for (uint64_t e = 0; e < snap.next_eid; ++e) tries.push_back({told.version, e, told.linaddr});
   for (uint64_t l = 0; l < 2 * sz.pages; ++l)

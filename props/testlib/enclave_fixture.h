@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/page_table.h"
 #include "hw/ssa_gpr.h"
@@ -77,19 +78,22 @@ class EnclaveFixture : public ::testing::Test {
 
   uapi::Tcs tcs(uint64_t offset = TestEnclave::kTcs1) const {
     uapi::Tcs t;
-    std::memcpy(&t, m_->page(slot(offset)), sizeof t);
+    std::memcpy(&t, hw::Inspector(*m_).page(slot(offset)), sizeof t);
     return t;
   }
   // GPRSGX and EXINFO of the SSA frame at `frame_offset` (one-page frames).
   hw::GprSgx gpr(uint64_t frame_offset) const {
     hw::GprSgx g;
-    std::memcpy(&g, m_->page(slot(frame_offset)) + hw::kPageSize - sizeof g, sizeof g);
+    std::memcpy(&g, hw::Inspector(*m_).page(slot(frame_offset)) + hw::kPageSize - sizeof g,
+                sizeof g);
     return g;
   }
   hw::ExInfo exinfo(uint64_t frame_offset) const {
     hw::ExInfo x;
-    std::memcpy(&x, m_->page(slot(frame_offset)) + hw::kPageSize - sizeof(hw::GprSgx) - sizeof x,
-                sizeof x);
+    std::memcpy(
+        &x,
+        hw::Inspector(*m_).page(slot(frame_offset)) + hw::kPageSize - sizeof(hw::GprSgx) - sizeof x,
+        sizeof x);
     return x;
   }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "hw/cpu.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/small_config.h"
@@ -47,8 +48,9 @@ class PageKindsFixture : public ::testing::Test {
   // Turns the REG page into a TRIM page as EMODT (and, if `accepted`, EACCEPT) leave
   // it; those leaves have their own tests.
   void trim(bool accepted) {
-    sched::MutexLock l(m.mu());
-    hw::EpcmEntry& e = m.epcm_entry(kReg);
+    hw::MachineState& s = hw::Internals::of(m);
+    sched::MutexLock l(s.mu());
+    hw::EpcmEntry& e = s.epcm_entry(kReg);
     e.type = uapi::PageType::kTrim;
     e.r = e.w = e.x = false;
     e.modified = !accepted;

@@ -1,6 +1,7 @@
 #include "testlib/pager.h"
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/paging_state.h"
 #include "uapi/page_type.h"
 
@@ -25,7 +26,7 @@ hw::Result Pager::etrack(uint32_t secs_slot) {
 }
 
 hw::Result Pager::evict(uint32_t slot, hw::PAddr va_slot, Blob& out) {
-  const hw::EpcmEntry e = m_.epcm(slot);
+  const hw::EpcmEntry e = hw::Inspector(m_).epcm(slot);
   if (e.valid && e.type != uapi::PageType::kSecs && e.type != uapi::PageType::kVa) {
     if (hw::Result r = eblock(slot); !r.succeeded()) return r;
     if (hw::Result r = etrack(e.secs); !r.succeeded()) return r;
@@ -34,7 +35,7 @@ hw::Result Pager::evict(uint32_t slot, hw::PAddr va_slot, Blob& out) {
 }
 
 hw::Result Pager::ewb(uint32_t slot, hw::PAddr va_slot, Blob& out) {
-  const hw::EpcmEntry e = m_.epcm(slot);
+  const hw::EpcmEntry e = hw::Inspector(m_).epcm(slot);
   const uapi::PageInfo pi{.linaddr = 0, .srcpge = srcpge_, .secinfo = pcmd_, .secs = 0};
   mem_.write(pageinfo_, &pi, sizeof pi);
   const hw::Result r = m_.cpu(cpu_).ewb(pageinfo_, m_.epc_addr(slot), va_slot);

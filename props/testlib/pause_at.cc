@@ -4,6 +4,18 @@
 
 namespace sgxref::testlib {
 
+int PauseAt::add_thread(const char*) {
+  std::lock_guard<std::mutex> l(mu_);
+  return threads_++;
+}
+
+void PauseAt::started() {}
+
+// As a plain std::thread would: an exception out of a parked thread ends the process.
+void PauseAt::ended(std::exception_ptr error) {
+  if (error) std::rethrow_exception(error);
+}
+
 void PauseAt::at(const char* point) {
   std::unique_lock<std::mutex> l(mu_);
   if (parked_ || done_ || point_ != point) return;
@@ -12,10 +24,12 @@ void PauseAt::at(const char* point) {
   cv_.wait(l, [this] { return released_; });
 }
 
-// Threads not parked run freely, so a contended lock just retries.
-void PauseAt::blocked(const void*) { std::this_thread::yield(); }
+// Its threads run freely, so a contended lock just retries.
+void PauseAt::blocked(const void*, const char*) { std::this_thread::yield(); }
 
-void PauseAt::released(const void*) {}
+void PauseAt::released(const void*) noexcept {}
+
+void PauseAt::unlocked(const void*, const char* point) noexcept { at(point); }
 
 void PauseAt::wait_until_parked() {
   std::unique_lock<std::mutex> l(mu_);

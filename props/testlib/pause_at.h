@@ -1,16 +1,17 @@
-// File: a test scheduler that parks the first thread reaching a named scheduling point
-// until the test releases it, so a test can hold one leaf in the middle of its work
-// (its architectural locks taken) while another leaf runs on another thread; and
-// overlap(), which runs one such test from start to end.
+// File: a test scheduler that parks the first of its threads reaching a named scheduling
+// point until the test releases it, so a test can hold one leaf in the middle of its
+// work (its architectural locks taken) while another leaf runs on another thread; and
+// overlap(), which runs one such test from start to end. Its threads otherwise run free:
+// it observes, it does not order.
 #pragma once
 
 #include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "sched/scheduler.h"
+#include "sched/thread.h"
 
 namespace sgxref::testlib {
 
@@ -18,9 +19,13 @@ class PauseAt : public sched::Scheduler {
  public:
   explicit PauseAt(std::string point) : point_(std::move(point)) {}
 
+  int add_thread(const char* name) override;
+  void started() override;
+  void ended(std::exception_ptr error) override;
   void at(const char* point) override;
-  void blocked(const void* resource) override;
-  void released(const void* resource) override;
+  void blocked(const void* resource, const char* point) override;
+  void released(const void* resource) noexcept override;
+  void unlocked(const void* resource, const char* point) noexcept override;
 
   // Blocks the test thread until some thread has parked at the point.
   void wait_until_parked();
@@ -35,6 +40,7 @@ class PauseAt : public sched::Scheduler {
   std::string point_;
   std::mutex mu_;
   std::condition_variable cv_;
+  int threads_ = 0;
   bool parked_ = false;
   bool released_ = false;
   bool done_ = false;
@@ -46,9 +52,8 @@ class PauseAt : public sched::Scheduler {
 template <typename Parked, typename WhileParked>
 auto overlap(std::string point, const Parked& parked, const WhileParked& while_parked) {
   PauseAt pause(std::move(point));
-  sched::ScopedScheduler installed(&pause);
   decltype(parked()) result{};
-  std::thread t([&] { result = parked(); });
+  sched::Thread t(&pause, "parked", [&] { result = parked(); });
   pause.wait_until_parked();
   while_parked();
   pause.release();
@@ -61,9 +66,8 @@ auto overlap(std::string point, const Parked& parked, const WhileParked& while_p
 template <typename Parked, typename WhileParked>
 auto overlap_if_parked(std::string point, const Parked& parked, const WhileParked& while_parked) {
   PauseAt pause(std::move(point));
-  sched::ScopedScheduler installed(&pause);
   decltype(parked()) result{};
-  std::thread t([&] {
+  sched::Thread t(&pause, "parked", [&] {
     result = parked();
     pause.done();
   });

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/page_table.h"
 #include "testlib/enclave_builder.h"
@@ -114,7 +115,7 @@ class Sgx2Fixture : public EnclaveFixture {
   // `offset`, which is `want`.
   void expect_only_epcm_changed(const hw::Snapshot& before, uint64_t offset,
                                 const hw::EpcmEntry& want) {
-    hw::Snapshot after = m().snapshot();
+    hw::Snapshot after = hw::Inspector(m()).snapshot();
     EXPECT_EQ(after.epcm[slot(offset)], want);
     after.epcm[slot(offset)] = before.epcm[slot(offset)];
     EXPECT_EQ(after, before) << "registers, TLBs and every other page unchanged";
@@ -151,7 +152,7 @@ class Sgx2Fixture : public EnclaveFixture {
     bool operator==(const EpcState&) const = default;
   };
   EpcState epc_state() {
-    hw::Snapshot s = m().snapshot();
+    hw::Snapshot s = hw::Inspector(m()).snapshot();
     for (uint64_t offset : {TestEnclave::kTcs1, TestEnclave::kTcs2, TestEnclave::kSsa1,
                             TestEnclave::kSsa1 + 0x1000, TestEnclave::kSsa2}) {
       s.page_digest[slot(offset)] = 0;

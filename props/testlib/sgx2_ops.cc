@@ -2,6 +2,7 @@
 
 #include "hw/cpu.h"
 #include "hw/crypto/sha256.h"
+#include "hw/inspect.h"
 #include "sign/sigstruct.h"
 #include "testlib/binding_sigstruct.h"
 #include "uapi/secinfo.h"
@@ -42,7 +43,8 @@ hw::Result Sgx2Ops::emodt(uint32_t slot, uint64_t flags) {
 }
 
 hw::Result Sgx2Ops::einit(uint32_t secs_slot, const sign::SigningKey& key) {
-  const uapi::SigStruct s = sign::make_sigstruct(key, binding_params(m_.secs(secs_slot)));
+  const uapi::SigStruct s =
+      sign::make_sigstruct(key, binding_params(hw::Inspector(m_).secs(secs_slot)));
   mem_.write(sigstruct_, &s, sizeof s);
   const uapi::EinitToken token{};
   mem_.write(token_, &token, sizeof token);

@@ -5,6 +5,7 @@
 
 #include "hw/cpu.h"
 #include "hw/crypto/sha256.h"
+#include "hw/inspect.h"
 #include "sign/sigstruct.h"
 #include "testlib/binding_sigstruct.h"
 #include "testlib/enclave_builder.h"
@@ -61,7 +62,8 @@ hw::Result TestEnclave::build() {
   }
 
   if (!o_.init) return hw::Result::ok();
-  const uapi::SigStruct sig = sign::make_sigstruct(key_, binding_params(m_.secs(o_.secs_slot)));
+  const uapi::SigStruct sig =
+      sign::make_sigstruct(key_, binding_params(hw::Inspector(m_).secs(o_.secs_slot)));
   const sign::Rsa3072Le n = key_.modulus();
   m_.cpu(o_.cpu).write_lepubkeyhash(hw::Sha256::of(n.data(), n.size()));
   const hw::PAddr sig_pa = mem_.put(sig);

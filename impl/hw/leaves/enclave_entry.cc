@@ -17,7 +17,7 @@ namespace {
 // One page of the SSA frame: it must be writable in the page table and a valid,
 // readable and writable REG page of the enclave, neither blocked, pending nor modified.
 // Faults report `a` itself, which for GPRSGX is not the page's start.
-Result check_ssa_page(Machine& m, LAddr a, const Pte& pte, uint32_t secs_slot, uint32_t& slot)
+Result check_ssa_page(MachineState& m, LAddr a, const Pte& pte, uint32_t secs_slot, uint32_t& slot)
     REQUIRES(m.mu()) {
   const Result denied = enclave_epcm_pf(a, Access::kWrite);
   const auto s = m.epc_slot(pte.pa);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/ssa_gpr.h"
 #include "testlib/enclave_fixture.h"
@@ -47,8 +48,8 @@ class Aex : public testlib::EnclaveFixture {
 TEST_F(Aex, FaultIsReportedAndCpuLeavesEnclave) {
   EXPECT_EQ(fault(), Result::pf(la(kFaultAt), 0x6));
   EXPECT_FALSE(cpu().in_enclave_mode());
-  EXPECT_EQ(m().counters().aex, 1u);
-  EXPECT_EQ(m().counters().interrupts, 0u);
+  EXPECT_EQ(Inspector(m()).counters().aex, 1u);
+  EXPECT_EQ(Inspector(m()).counters().interrupts, 0u);
 }
 
 TEST_F(Aex, SavesRegistersInSsaFrameCssa) {
@@ -91,19 +92,19 @@ TEST_F(Aex, PushesSsaFrameAndDeactivatesTcs) {
   ASSERT_EQ(fault().fault.vector, Vector::kPF);
   EXPECT_EQ(tcs().ssa_index, 1u);
   EXPECT_EQ(tcs().state, 0u);
-  const CpuView v = m().cpu_view(0);
+  const CpuView v = Inspector(m()).cpu_view(0);
   EXPECT_FALSE(v.enclave_mode);
   EXPECT_TRUE(v.tlb.empty());
-  EXPECT_TRUE(m().tracking(enclave().secs_slot()).cpus_inside.empty());
+  EXPECT_TRUE(Inspector(m()).tracking(enclave().secs_slot()).cpus_inside.empty());
 }
 
 TEST_F(Aex, FlushesTheTlb) {
   ASSERT_EQ(eenter(), Result::ok());
   ASSERT_EQ(store64(0, la(TestEnclave::kData), 1), Result::ok());
-  ASSERT_EQ(m().cpu_view(0).tlb.size(), 1u);
+  ASSERT_EQ(Inspector(m()).cpu_view(0).tlb.size(), 1u);
   pt().clear(la(TestEnclave::kData2));
   ASSERT_EQ(store64(0, la(TestEnclave::kData2), 1).fault.vector, Vector::kPF);
-  EXPECT_TRUE(m().cpu_view(0).tlb.empty());
+  EXPECT_TRUE(Inspector(m()).cpu_view(0).tlb.empty());
 }
 
 TEST_F(Aex, NoExitInfoForPageFaultWithoutExinfo) {
@@ -118,7 +119,7 @@ TEST_F(Aex, EmptiesTheXsaveHeader) {
   pt().clear(la(kFaultAt));
   ASSERT_EQ(store64(0, la(kFaultAt), 1).fault.vector, Vector::kPF);
   uint64_t header[8];
-  std::memcpy(header, m().page(slot(TestEnclave::kSsa1)) + 512, sizeof header);
+  std::memcpy(header, Inspector(m()).page(slot(TestEnclave::kSsa1)) + 512, sizeof header);
   for (uint64_t q : header) EXPECT_EQ(q, 0u);
 }
 

@@ -7,6 +7,8 @@
 #include <functional>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "hw/registers.h"
 #include "testlib/enclave_builder.h"
@@ -66,11 +68,11 @@ class Eaccept : public testlib::Sgx2Fixture {
 
 TEST_F(Eaccept, AcceptsAugmentedPage) {
   augment_and_enter();
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   ASSERT_EQ(eaccept(0, kAugmented, kAug), Result::ok());
-  EXPECT_FALSE(m().epcm(slot(kAug)).pending);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kAug)).pending);
   expect_status(SgxCode::kSuccess);
-  Snapshot after = m().snapshot();
+  Snapshot after = Inspector(m()).snapshot();
   EpcmEntry want = before.epcm[slot(kAug)];
   want.pending = false;
   EXPECT_EQ(after.epcm[slot(kAug)], want);
@@ -83,7 +85,7 @@ TEST_F(Eaccept, AcceptsAugmentedPage) {
 TEST_F(Eaccept, AcceptsRestrictionOnceTracked) {
   change_track_enter([&] { return emodpr(kTarget, kReg | kR); });
   ASSERT_EQ(eaccept(0, kReg | kR | kPr, kTarget), Result::ok());
-  const EpcmEntry e = m().epcm(slot(kTarget));
+  const EpcmEntry e = Inspector(m()).epcm(slot(kTarget));
   EXPECT_FALSE(e.pr);
   EXPECT_TRUE(e.r);
   EXPECT_FALSE(e.w);
@@ -93,7 +95,7 @@ TEST_F(Eaccept, AcceptsRestrictionOnceTracked) {
 TEST_F(Eaccept, AcceptsTrimOnceTracked) {
   change_track_enter([&] { return emodt(kTarget, kTrim); });
   ASSERT_EQ(eaccept(0, kTrim | kModified, kTarget), Result::ok());
-  const EpcmEntry e = m().epcm(slot(kTarget));
+  const EpcmEntry e = Inspector(m()).epcm(slot(kTarget));
   EXPECT_EQ(e.type, PageType::kTrim);
   EXPECT_FALSE(e.modified);
 }
@@ -109,14 +111,14 @@ TEST_F(Eaccept, AcceptsNewTcsWhoseFieldsAreClean) {
   ASSERT_EQ(cpu().eexit(kAep), Result::ok());
   change_track_enter([&] { return emodt(kTarget, kTcsType); });
   ASSERT_EQ(eaccept(0, kTcsType | kModified, kTarget), Result::ok());
-  EXPECT_EQ(m().epcm(slot(kTarget)).type, PageType::kTcs);
-  EXPECT_FALSE(m().epcm(slot(kTarget)).modified);
+  EXPECT_EQ(Inspector(m()).epcm(slot(kTarget)).type, PageType::kTcs);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kTarget)).modified);
 }
 
 TEST_F(Eaccept, PrOfTheRequestIsNotCompared) {
   augment_and_enter();
   EXPECT_EQ(eaccept(0, kAugmented | kPr, kAug), Result::ok());
-  EXPECT_FALSE(m().epcm(slot(kAug)).pending);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kAug)).pending);
 }
 
 TEST_F(Eaccept, UnstampedPageNeedsNoTracking) {
@@ -130,9 +132,9 @@ TEST_F(Eaccept, UnstampedPageNeedsNoTracking) {
 
 TEST_F(Eaccept, OutsideEnclaveModeIsGp) {
   ASSERT_EQ(eaug(kAug), Result::ok());
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(cpu().eaccept(la(kSecinfo), la(kAug)), Result::gp());
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 }
 
 TEST_F(Eaccept, MisalignedSecinfoIsGp) {
@@ -372,10 +374,10 @@ class EacceptTcs : public Eaccept {
     uapi::Tcs t = testlib::make_tcs(TestEnclave::kSsa2, TestEnclave::kCode);
     edit(t);
     // Written before the change, as enclave code would; a test shortcut for 512 stores.
-    std::memcpy(m().page(slot(kTarget)), &t, sizeof t);
+    std::memcpy(Internals::of(m()).page(slot(kTarget)), &t, sizeof t);
     change_track_enter([&] { return emodt(kTarget, kTcsType); });
     expect_fault_delivered(refused_eaccept(0, kTcsType | kModified, kTarget), Result::gp());
-    EXPECT_TRUE(m().epcm(slot(kTarget)).modified);
+    EXPECT_TRUE(Inspector(m()).epcm(slot(kTarget)).modified);
   }
 };
 
@@ -402,7 +404,7 @@ TEST_F(EacceptTcs, ActiveStateIsGp) {
 TEST_F(EacceptTcs, FieldsAreCheckedOnlyOnceTracked) {
   uapi::Tcs t = testlib::make_tcs(TestEnclave::kSsa2, TestEnclave::kCode);
   t.state = 1;
-  std::memcpy(m().page(slot(kTarget)), &t, sizeof t);
+  std::memcpy(Internals::of(m()).page(slot(kTarget)), &t, sizeof t);
   ASSERT_EQ(emodt(kTarget, kTcsType), Result::ok());
   ASSERT_EQ(eenter(), Result::ok());
   EXPECT_EQ(refused_eaccept(0, kTcsType | kModified, kTarget),

@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "hw/registers.h"
 #include "testlib/sgx2_fixture.h"
@@ -27,7 +29,8 @@ class Eacceptcopy : public testlib::Sgx2Fixture {
   // kernel's EAUG of kAug, and CPU 0 inside.
   void SetUp() override {
     Sgx2Fixture::SetUp();
-    for (size_t i = 0; i < kPageSize; ++i) m().page(slot(kSource))[i] = uint8_t(i * 13 + 5);
+    uint8_t* source = Internals::of(m()).page(slot(kSource));
+    for (size_t i = 0; i < kPageSize; ++i) source[i] = uint8_t(i * 13 + 5);
     ASSERT_EQ(eaug(kAug), Result::ok());
     ASSERT_EQ(eenter(), Result::ok());
   }
@@ -48,14 +51,16 @@ class Eacceptcopy : public testlib::Sgx2Fixture {
 };
 
 TEST_F(Eacceptcopy, CopiesSourceAndGivesItsRights) {
-  const EpcmEntry before = m().epcm(slot(kAug));
+  const EpcmEntry before = Inspector(m()).epcm(slot(kAug));
   ASSERT_EQ(eacceptcopy(0, kRx, kAug, kSource), Result::ok());
-  EXPECT_EQ(std::memcmp(m().page(slot(kAug)), m().page(slot(kSource)), kPageSize), 0);
+  EXPECT_EQ(
+      std::memcmp(Inspector(m()).page(slot(kAug)), Inspector(m()).page(slot(kSource)), kPageSize),
+      0);
   EpcmEntry want = before;
   want.pending = false;
   want.w = false;
   want.x = true;
-  EXPECT_EQ(m().epcm(slot(kAug)), want) << "unstamped: nothing to track";
+  EXPECT_EQ(Inspector(m()).epcm(slot(kAug)), want) << "unstamped: nothing to track";
   EXPECT_EQ(cpu().regs().rax, 0u);
   EXPECT_EQ(cpu().regs().rflags & rflags::kZf, 0u);
 }
@@ -63,23 +68,23 @@ TEST_F(Eacceptcopy, CopiesSourceAndGivesItsRights) {
 TEST_F(Eacceptcopy, CopyIsReadableThroughItsMapping) {
   ASSERT_EQ(eacceptcopy(0, kReg | kR | kW, kAug, kSource), Result::ok());
   uint64_t want;
-  std::memcpy(&want, m().page(slot(kSource)) + 64, 8);
+  std::memcpy(&want, Inspector(m()).page(slot(kSource)) + 64, 8);
   EXPECT_EQ(load64(0, la(kAug) + 64), want);
   EXPECT_EQ(store64(0, la(kAug), 7), Result::ok());
 }
 
 TEST_F(Eacceptcopy, NoRightsAtAllIsAllowed) {
   ASSERT_EQ(eacceptcopy(0, kReg, kAug, kSource), Result::ok());
-  const EpcmEntry e = m().epcm(slot(kAug));
+  const EpcmEntry e = Inspector(m()).epcm(slot(kAug));
   EXPECT_FALSE(e.r || e.w || e.x || e.pending);
 }
 
 TEST_F(Eacceptcopy, OutsideEnclaveModeIsGp) {
   ASSERT_EQ(put_secinfo(0, kRx), Result::ok());
   ASSERT_EQ(cpu().eexit(kAep), Result::ok());
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(cpu().eacceptcopy(la(kSecinfo), la(kAug), la(kSource)), Result::gp());
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 }
 
 TEST_F(Eacceptcopy, MisalignedSecinfoIsGp) {

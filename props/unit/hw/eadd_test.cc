@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "hw/secs_private.h"
 #include "testlib/enclave_builder.h"
@@ -54,9 +56,9 @@ class Eadd : public ::testing::Test {
   }
 
   void expect_refused(const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(run(), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 
   void put_tcs(const uapi::Tcs& tcs) {
@@ -80,20 +82,20 @@ class Eadd : public ::testing::Test {
 
 TEST_F(Eadd, AddsRegPageAndMeasuresOffsetAndSecinfo) {
   ASSERT_EQ(run(), Result::ok());
-  EXPECT_EQ(m.epcm(kTarget), (EpcmEntry{.valid = true,
-                                        .r = true,
-                                        .w = true,
-                                        .type = PageType::kReg,
-                                        .secs = kSecsSlot,
-                                        .enclave_address = linaddr}));
-  EXPECT_EQ(std::memcmp(m.page(kTarget), page.data(), kPageSize), 0);
+  EXPECT_EQ(Inspector(m).epcm(kTarget), (EpcmEntry{.valid = true,
+                                                   .r = true,
+                                                   .w = true,
+                                                   .type = PageType::kReg,
+                                                   .secs = kSecsSlot,
+                                                   .enclave_address = linaddr}));
+  EXPECT_EQ(std::memcmp(Inspector(m).page(kTarget), page.data(), kPageSize), 0);
 
   Sha256 expected;
   const auto create = ecreate_block(1, kSize);
   expected.update(create.data(), create.size());
   const auto add = eadd_block(0x3000, secinfo_flags);
   expected.update(add.data(), add.size());
-  EXPECT_EQ(m.secs(kSecsSlot).mrenclave, expected.peek());
+  EXPECT_EQ(Inspector(m).secs(kSecsSlot).mrenclave, expected.peek());
 }
 
 TEST_F(Eadd, TcsGetsNoRightsAndCleanExecutionState) {
@@ -106,11 +108,11 @@ TEST_F(Eadd, TcsGetsNoRightsAndCleanExecutionState) {
   secinfo_flags |= sf::kR | sf::kW | sf::kX;
   ASSERT_EQ(run(), Result::ok());
 
-  const EpcmEntry e = m.epcm(kTarget);
+  const EpcmEntry e = Inspector(m).epcm(kTarget);
   EXPECT_EQ(e.type, PageType::kTcs);
   EXPECT_FALSE(e.r || e.w || e.x);
   uapi::Tcs stored;
-  std::memcpy(&stored, m.page(kTarget), sizeof stored);
+  std::memcpy(&stored, Inspector(m).page(kTarget), sizeof stored);
   EXPECT_EQ(stored.state, 0u);
   EXPECT_EQ(stored.flags, 0u);
   EXPECT_EQ(stored.ssa_index, 0u);
@@ -129,13 +131,13 @@ TEST_F(Eadd, TcsIsMeasuredWithRightsCleared) {
   expected.update(create.data(), create.size());
   const auto add = eadd_block(0x3000, sf::type(PageType::kTcs));
   expected.update(add.data(), add.size());
-  EXPECT_EQ(m.secs(kSecsSlot).mrenclave, expected.peek());
+  EXPECT_EQ(Inspector(m).secs(kSecsSlot).mrenclave, expected.peek());
 }
 
 TEST_F(Eadd, SecinfoStateBitsAreNotCopiedToTheEpcm) {
   secinfo_flags |= sf::kPending | sf::kModified | sf::kPr;
   ASSERT_EQ(run(), Result::ok());
-  const EpcmEntry e = m.epcm(kTarget);
+  const EpcmEntry e = Inspector(m).epcm(kTarget);
   EXPECT_FALSE(e.pending || e.modified || e.pr || e.blocked);
 }
 
@@ -169,9 +171,9 @@ TEST_F(Eadd, NonEpcTargetIsPf) {
 
 TEST_F(Eadd, UnmappedPageinfoIsPf) {
   const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(m.cpu(0).eadd(nowhere, target), Result::pf(nowhere, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Eadd, MisalignedSourceIsGp) {
@@ -204,9 +206,9 @@ TEST_F(Eadd, UnmappedSecinfoIsPf) {
   const uapi::PageInfo pi{
       .linaddr = linaddr, .srcpge = mem.put(page), .secinfo = nowhere, .secs = secs};
   const PAddr pip = mem.put(pi);
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(m.cpu(0).eadd(pip, target), Result::pf(nowhere, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Eadd, SecinfoReservedFlagIsGp) {
@@ -251,9 +253,9 @@ TEST_F(Eadd, UnmappedSourceIsPf) {
   si.flags = secinfo_flags;
   const uapi::PageInfo pi{.linaddr = linaddr, .srcpge = nowhere, .secinfo = mem.put(si), .secs = secs};
   const PAddr pip = mem.put(pi);
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(m.cpu(0).eadd(pip, target), Result::pf(nowhere, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Eadd, TcsReservedFlagIsGp) {
@@ -318,9 +320,9 @@ TEST_F(Eadd, LinaddrAtEndOfElrangeIsGp) {
 
 TEST_F(Eadd, InitializedEnclaveIsGp) {
   // Sets INIT in the SECS page as EINIT leaves it; EINIT has its own tests.
-  uapi::Secs s = load_secs(m.page(kSecsSlot));
+  uapi::Secs s = load_secs(Inspector(m).page(kSecsSlot));
   s.attributes |= attr::kInit;
-  std::memcpy(m.page(kSecsSlot), &s, offsetof(uapi::Secs, xfrm));
+  std::memcpy(Internals::of(m).page(kSecsSlot), &s, offsetof(uapi::Secs, xfrm));
   expect_refused(Result::gp());
 }
 

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/kernel_memory.h"
@@ -36,16 +38,16 @@ class Eaug : public testlib::Sgx2Fixture {
 
   void expect_refused(const uapi::PageInfo& pi, PAddr epc, const Result& refusal,
                       PAddr pageinfo = 0) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     EXPECT_EQ(eaug_with(pi, epc, pageinfo), refusal);
-    EXPECT_EQ(m().snapshot(), before);
+    EXPECT_EQ(Inspector(m()).snapshot(), before);
   }
 };
 
 TEST_F(Eaug, AddsZeroedPendingRwRegPage) {
-  std::memset(m().page(slot(kAug)), 0xAB, kPageSize);
-  const Snapshot before = m().snapshot();
-  const SecsView secs = m().secs(enclave().secs_slot());
+  std::memset(Internals::of(m()).page(slot(kAug)), 0xAB, kPageSize);
+  const Snapshot before = Inspector(m()).snapshot();
+  const SecsView secs = Inspector(m()).secs(enclave().secs_slot());
   ASSERT_EQ(eaug_with(good(), target()), Result::ok());
 
   const EpcmEntry want{.valid = true,
@@ -55,20 +57,20 @@ TEST_F(Eaug, AddsZeroedPendingRwRegPage) {
                        .pending = true,
                        .secs = enclave().secs_slot(),
                        .enclave_address = la(kAug)};
-  Snapshot after = m().snapshot();
+  Snapshot after = Inspector(m()).snapshot();
   EXPECT_EQ(after.epcm[slot(kAug)], want) << "unstamped, not blocked, MODIFIED=PR=0, X=0";
-  for (uint64_t i = 0; i < kPageSize; ++i) ASSERT_EQ(m().page(slot(kAug))[i], 0) << i;
+  for (uint64_t i = 0; i < kPageSize; ++i) ASSERT_EQ(Inspector(m()).page(slot(kAug))[i], 0) << i;
   after.epcm[slot(kAug)] = before.epcm[slot(kAug)];
   after.page_digest[slot(kAug)] = before.page_digest[slot(kAug)];
   EXPECT_EQ(after, before);
-  EXPECT_EQ(m().secs(enclave().secs_slot()), secs) << "EAUG does not measure";
+  EXPECT_EQ(Inspector(m()).secs(enclave().secs_slot()), secs) << "EAUG does not measure";
 }
 
 TEST_F(Eaug, LastPageOfElrangeIsAccepted) {
   uapi::PageInfo pi = good();
   pi.linaddr = la(TestEnclave::kSize - kPageSize);
   ASSERT_EQ(eaug_with(pi, target()), Result::ok());
-  EXPECT_EQ(m().epcm(slot(kAug)).enclave_address, pi.linaddr);
+  EXPECT_EQ(Inspector(m()).epcm(slot(kAug)).enclave_address, pi.linaddr);
 }
 
 TEST_F(Eaug, MisalignedPageinfoIsGp) {
@@ -83,9 +85,9 @@ TEST_F(Eaug, NonEpcPageIsPf) {
 }
 
 TEST_F(Eaug, UnmappedPageinfoIsPf) {
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(cpu(kKernel).eaug(0x1000, target()), Result::pf(0x1000, 0));
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 }
 
 TEST_F(Eaug, MisalignedSecinfoIsGp) {
@@ -184,7 +186,7 @@ TEST_F(Eaug, InEnclaveModeIsUdDeliveredByAex) {
   testlib::Sgx2Ops inside(m(), 0);
   EXPECT_EQ(inside.eaug(enclave().secs_slot(), slot(kAug), la(kAug)), Result::ud());
   EXPECT_FALSE(cpu().in_enclave_mode());
-  EXPECT_FALSE(m().epcm(slot(kAug)).valid);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kAug)).valid);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/page_kinds_fixture.h"
 
@@ -15,21 +16,21 @@ class Eblock : public testlib::PageKindsFixture {
   Result block(PAddr addr) { return m.cpu(0).eblock(addr); }
 
   void expect_refused(PAddr addr, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(block(addr), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 
   // EBLOCK sets BLOCKED, stamps the page with its enclave's epoch (docs/hw.md
   // "Tracking") and changes nothing else.
   void expect_blocked(uint32_t slot) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     ASSERT_EQ(block(m.epc_addr(slot)), Result::ok());
     EpcmEntry expected = before.epcm[slot];
     expected.blocked = true;
     expected.stamped = true;
-    expected.stamp = m.tracking(kSecs).epoch;
-    Snapshot after = m.snapshot();
+    expected.stamp = Inspector(m).tracking(kSecs).epoch;
+    Snapshot after = Inspector(m).snapshot();
     EXPECT_EQ(after.epcm[slot], expected);
     after.epcm[slot] = before.epcm[slot];
     EXPECT_EQ(after, before);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/secs_private.h"
 #include "hw/ssa_frame.h"
@@ -45,9 +46,9 @@ class Ecreate : public ::testing::Test {
 
   // Runs ECREATE, expects `refusal`, and checks that nothing changed.
   void expect_refused(const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(run(), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 
   Machine m;
@@ -70,9 +71,9 @@ TEST_F(Ecreate, CreatesUninitializedSecsAndStartsMeasurement) {
   secs.miscselect = uapi::miscselect::kExInfo;
   ASSERT_EQ(run(), Result::ok());
 
-  const EpcmEntry e = m.epcm(1);
+  const EpcmEntry e = Inspector(m).epcm(1);
   EXPECT_EQ(e, (EpcmEntry{.valid = true, .type = PageType::kSecs}));
-  const SecsView v = m.secs(1);
+  const SecsView v = Inspector(m).secs(1);
   EXPECT_EQ(v.base, kBase);
   EXPECT_EQ(v.size, kSize);
   EXPECT_EQ(v.ssa_frame_size, 1u);
@@ -83,15 +84,15 @@ TEST_F(Ecreate, CreatesUninitializedSecsAndStartsMeasurement) {
   EXPECT_EQ(v.eid, 1u);
   const auto block = ecreate_block(1, kSize);
   EXPECT_EQ(v.mrenclave, Sha256::of(block.data(), block.size()));
-  EXPECT_EQ(m.snapshot().next_eid, 2u);
-  EXPECT_EQ(m.snapshot().measurements.count(1), 1u);
+  EXPECT_EQ(Inspector(m).snapshot().next_eid, 2u);
+  EXPECT_EQ(Inspector(m).snapshot().measurements.count(1), 1u);
 }
 
 TEST_F(Ecreate, InitAttributeInSourceIsCleared) {
   secs.attributes |= attr::kInit;
   ASSERT_EQ(run(), Result::ok());
-  EXPECT_EQ(m.secs(1).attributes, attr::kDebug | attr::kMode64Bit);
-  EXPECT_FALSE(m.secs(1).initialized);
+  EXPECT_EQ(Inspector(m).secs(1).attributes, attr::kDebug | attr::kMode64Bit);
+  EXPECT_FALSE(Inspector(m).secs(1).initialized);
 }
 
 TEST_F(Ecreate, IsvIdentityAndMrenclaveFieldAreCleared) {
@@ -99,7 +100,7 @@ TEST_F(Ecreate, IsvIdentityAndMrenclaveFieldAreCleared) {
   secs.isv_svn = 9;
   std::memset(secs.mrenclave, 0xAB, sizeof secs.mrenclave);
   ASSERT_EQ(run(), Result::ok());
-  const uapi::Secs stored = load_secs(m.page(1));
+  const uapi::Secs stored = load_secs(Inspector(m).page(1));
   EXPECT_EQ(stored.isv_prod_id, 0);
   EXPECT_EQ(stored.isv_svn, 0);
   const uint8_t zeros[32] = {};
@@ -110,8 +111,8 @@ TEST_F(Ecreate, EnclaveIdsAreTakenInOrder) {
   ASSERT_EQ(run(), Result::ok());
   target = m.epc_addr(2);
   ASSERT_EQ(run(), Result::ok());
-  EXPECT_EQ(m.secs(1).eid, 1u);
-  EXPECT_EQ(m.secs(2).eid, 2u);
+  EXPECT_EQ(Inspector(m).secs(1).eid, 1u);
+  EXPECT_EQ(Inspector(m).secs(2).eid, 2u);
 }
 
 TEST_F(Ecreate, Creates32BitEnclaveBelowFourGib) {
@@ -144,10 +145,10 @@ TEST_F(Ecreate, NonEpcTargetIsPf) {
 }
 
 TEST_F(Ecreate, UnmappedPageinfoIsPf) {
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   EXPECT_EQ(m.cpu(0).ecreate(nowhere, target), Result::pf(nowhere, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Ecreate, MisalignedSourceIsGp) {
@@ -174,9 +175,9 @@ TEST_F(Ecreate, UnmappedSecinfoIsPf) {
   const PAddr nowhere = kRamBase + (uint64_t{m.config().ram_pages} << kPageShift);
   const uapi::PageInfo pi{.linaddr = 0, .srcpge = mem.put(secs), .secinfo = nowhere, .secs = 0};
   const PAddr pip = mem.put(pi);
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(m.cpu(0).ecreate(pip, target), Result::pf(nowhere, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Ecreate, SecinfoReservedFlagIsGp) {
@@ -206,9 +207,9 @@ TEST_F(Ecreate, UnmappedSourceIsPf) {
   si.flags = secinfo_flags;
   const uapi::PageInfo pi{.linaddr = 0, .srcpge = nowhere, .secinfo = mem.put(si), .secs = 0};
   const PAddr pip = mem.put(pi);
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(m.cpu(0).ecreate(pip, target), Result::pf(nowhere, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Ecreate, XfrmWithoutX87AndSseIsGp) {

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/small_config.h"
@@ -58,28 +60,29 @@ class EdbgTest : public ::testing::Test {
   // Sets EPCM state bits as EAUG, EMODT or EMODPR would; those leaves have their own
   // tests.
   void set_epcm(uint32_t slot, void (*change)(EpcmEntry&)) {
-    sched::MutexLock l(m.mu());
-    change(m.epcm_entry(slot));
+    MachineState& s = Internals::of(m);
+    sched::MutexLock l(s.mu());
+    change(s.epcm_entry(slot));
   }
 
   uint64_t quad_at(uint32_t slot, uint64_t offset) const {
     uint64_t v;
-    std::memcpy(&v, m.page(slot) + offset, sizeof v);
+    std::memcpy(&v, Inspector(m).page(slot) + offset, sizeof v);
     return v;
   }
 
   void expect_read_refused(PAddr addr, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     uint64_t data = kSentinel;
     EXPECT_EQ(m.cpu(0).edbgrd(addr, data), refusal);
     EXPECT_EQ(data, kSentinel);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 
   void expect_write_refused(PAddr addr, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(m.cpu(0).edbgwr(addr, kSentinel), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 
   Machine m;
@@ -108,7 +111,7 @@ TEST_F(Edbgrd, ReadsTcsFieldsBelowTcsLimit) {
 
 TEST_F(Edbgrd, VaSlotInUseReadsAllOnes) {
   const uint64_t version = 0x1234'5678'9ABC'DEF0ull;
-  std::memcpy(m.page(kVa) + 16, &version, sizeof version);  // as EWB leaves it
+  std::memcpy(Internals::of(m).page(kVa) + 16, &version, sizeof version);  // as EWB leaves it
   uint64_t data = 0;
   ASSERT_EQ(m.cpu(0).edbgrd(m.epc_addr(kVa) + 16, data), Result::ok());
   EXPECT_EQ(data, ~uint64_t{0});
@@ -121,7 +124,7 @@ TEST_F(Edbgrd, VaSlotEmptyReadsZero) {
 }
 
 TEST_F(Edbgrd, VaSlotLowThreeBitsAreIgnored) {
-  m.page(kVa)[16] = 7;
+  Internals::of(m).page(kVa)[16] = 7;
   uint64_t data = kSentinel;
   ASSERT_EQ(m.cpu(0).edbgrd(m.epc_addr(kVa) + 16, data), Result::ok());
   EXPECT_EQ(data, 0u);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/secs_private.h"
 #include "sched/scheduler.h"
@@ -27,9 +28,9 @@ class Eenter : public testlib::EnclaveFixture {
   // EENTER on CPU 0 expected to be refused: returns its result after checking that the
   // refusal changed nothing.
   Result refused(LAddr tcs, LAddr aep = kAep) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     const Result r = cpu().eenter(tcs, aep);
-    EXPECT_EQ(m().snapshot(), before);
+    EXPECT_EQ(Inspector(m()).snapshot(), before);
     EXPECT_FALSE(cpu().in_enclave_mode());
     return r;
   }
@@ -72,19 +73,20 @@ TEST_F(Eenter, MarksTcsActiveAndSavesOutsideStackInSsa) {
 TEST_F(Eenter, RecordsEnclaveAndEntryEpoch) {
   ASSERT_EQ(cpu(1).etrack(enclave().secs_addr()), Result::ok());
   ASSERT_EQ(eenter(), Result::ok());
-  const CpuView v = m().cpu_view(0);
+  const CpuView v = Inspector(m()).cpu_view(0);
   EXPECT_TRUE(v.enclave_mode);
   EXPECT_EQ(v.secs, enclave().secs_slot());
   EXPECT_EQ(v.tcs, la(TestEnclave::kTcs1));
   EXPECT_EQ(v.entry_epoch, 1u);
   EXPECT_TRUE(v.tlb.empty());
-  EXPECT_EQ(m().tracking(enclave().secs_slot()).cpus_inside, std::vector<uint32_t>{0});
+  EXPECT_EQ(Inspector(m()).tracking(enclave().secs_slot()).cpus_inside, std::vector<uint32_t>{0});
 }
 
 TEST_F(Eenter, TwoCpusRunOnTwoTcss) {
   ASSERT_EQ(eenter(0, TestEnclave::kTcs1), Result::ok());
   ASSERT_EQ(eenter(1, TestEnclave::kTcs2), Result::ok());
-  EXPECT_EQ(m().tracking(enclave().secs_slot()).cpus_inside, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(Inspector(m()).tracking(enclave().secs_slot()).cpus_inside,
+            (std::vector<uint32_t>{0, 1}));
 }
 
 TEST_F(Eenter, RaxIsCssaAfterAnAex) {
@@ -111,7 +113,7 @@ TEST_F(Eenter, EnclsInEnclaveModeIsUdDeliveredByAex) {
   EXPECT_EQ(cpu().epa(uint64_t(PageType::kVa), m().epc_addr(31)), Result::ud());
   EXPECT_FALSE(cpu().in_enclave_mode());
   EXPECT_EQ(gpr(TestEnclave::kSsa1).exitinfo, 0x80000306u);  // valid, hardware, #UD
-  EXPECT_FALSE(m().epcm(31).valid);
+  EXPECT_FALSE(Inspector(m()).epcm(31).valid);
 }
 
 TEST_F(Eenter, MisalignedTcsIsGp) { EXPECT_EQ(refused(la(TestEnclave::kTcs1) + 8), Result::gp()); }
@@ -172,7 +174,7 @@ TEST_F(Eenter, ModifiedTcsIsPf) {
   si.flags = uapi::secinfo_flag::type(PageType::kTcs);
   const PAddr secinfo = mem.put(si);
   ASSERT_EQ(cpu(1).emodt(secinfo, m().epc_addr(slot(TestEnclave::kData))), Result::ok());
-  ASSERT_TRUE(m().epcm(slot(TestEnclave::kData)).modified);
+  ASSERT_TRUE(Inspector(m()).epcm(slot(TestEnclave::kData)).modified);
   EXPECT_EQ(refused(la(TestEnclave::kData)), Result::pf(la(TestEnclave::kData), kEpcmRead));
 }
 
@@ -340,8 +342,8 @@ TEST_F(Eenter, RacingEntriesOnOneTcsAdmitOne) {
 TEST_F(Eenter, CountsCallsAndFaults) {
   (void)refused(la(TestEnclave::kTcs1) + 8);
   ASSERT_EQ(eenter(), Result::ok());
-  EXPECT_EQ(m().counters().calls[int(Leaf::kEenter)], 2u);
-  EXPECT_EQ(m().counters().faults[int(Leaf::kEenter)], 1u);
+  EXPECT_EQ(Inspector(m()).counters().calls[int(Leaf::kEenter)], 2u);
+  EXPECT_EQ(Inspector(m()).counters().faults[int(Leaf::kEenter)], 1u);
 }
 
 }  // namespace

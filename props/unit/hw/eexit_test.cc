@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_fixture.h"
 
@@ -48,7 +49,7 @@ TEST_F(Eexit, MarksTcsInactiveAndLeavesTracking) {
   ASSERT_EQ(cpu().eexit(kTarget), Result::ok());
   EXPECT_EQ(tcs().state, 0u);
   EXPECT_EQ(tcs().ssa_index, 0u);
-  EXPECT_TRUE(m().tracking(enclave().secs_slot()).cpus_inside.empty());
+  EXPECT_TRUE(Inspector(m()).tracking(enclave().secs_slot()).cpus_inside.empty());
   // The TCS can be entered again at once.
   ASSERT_EQ(cpu().set_regs(outside_regs()), Result::ok());
   EXPECT_EQ(eenter(1), Result::ok());
@@ -57,15 +58,15 @@ TEST_F(Eexit, MarksTcsInactiveAndLeavesTracking) {
 TEST_F(Eexit, FlushesTheTlb) {
   ASSERT_EQ(eenter(), Result::ok());
   ASSERT_EQ(store64(0, la(TestEnclave::kData), 1), Result::ok());
-  ASSERT_EQ(m().cpu_view(0).tlb.size(), 1u);
+  ASSERT_EQ(Inspector(m()).cpu_view(0).tlb.size(), 1u);
   ASSERT_EQ(cpu().eexit(kTarget), Result::ok());
-  EXPECT_TRUE(m().cpu_view(0).tlb.empty());
+  EXPECT_TRUE(Inspector(m()).cpu_view(0).tlb.empty());
 }
 
 TEST_F(Eexit, OutsideEnclaveModeIsGp) {
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(cpu().eexit(kTarget), Result::gp());
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 }
 
 TEST_F(Eexit, NonCanonicalTargetIsGpDeliveredByAex) {

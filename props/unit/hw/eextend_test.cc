@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "hw/secs_private.h"
 #include "testlib/enclave_builder.h"
@@ -57,9 +59,9 @@ class Eextend : public ::testing::Test {
   }
 
   void expect_refused(PAddr rbx, PAddr rcx, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(m.cpu(0).eextend(rbx, rcx), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 
   Machine m;
@@ -74,7 +76,7 @@ TEST_F(Eextend, MeasuresChunkWithItsEnclaveOffset) {
   const auto b = eextend_block(kRegOffset + 0x300);
   expected.update(b.data(), b.size());
   expected.update(page.data() + 0x300, 256);
-  EXPECT_EQ(m.secs(kSecs).mrenclave, expected.peek());
+  EXPECT_EQ(Inspector(m).secs(kSecs).mrenclave, expected.peek());
 }
 
 TEST_F(Eextend, MeasuresTcsPage) {
@@ -82,14 +84,14 @@ TEST_F(Eextend, MeasuresTcsPage) {
   Sha256 expected = built();
   const auto b = eextend_block(0);
   expected.update(b.data(), b.size());
-  expected.update(m.page(kTcs), 256);
-  EXPECT_EQ(m.secs(kSecs).mrenclave, expected.peek());
+  expected.update(Inspector(m).page(kTcs), 256);
+  EXPECT_EQ(Inspector(m).secs(kSecs).mrenclave, expected.peek());
 }
 
 TEST_F(Eextend, LeavesPageAndEpcmUnchanged) {
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   ASSERT_EQ(m.cpu(0).eextend(secs, m.epc_addr(kReg)), Result::ok());
-  const Snapshot after = m.snapshot();
+  const Snapshot after = Inspector(m).snapshot();
   EXPECT_EQ(after.epcm, before.epcm);
   EXPECT_EQ(after.page_digest, before.page_digest);
   EXPECT_NE(after.measurements, before.measurements);
@@ -137,9 +139,9 @@ TEST_F(Eextend, SecsAddressThatIsNotTheSecsIsGp) {
 
 TEST_F(Eextend, InitializedEnclaveIsGp) {
   // Sets INIT in the SECS page as EINIT leaves it; EINIT has its own tests.
-  uapi::Secs s = load_secs(m.page(kSecs));
+  uapi::Secs s = load_secs(Inspector(m).page(kSecs));
   s.attributes |= uapi::attr::kInit;
-  std::memcpy(m.page(kSecs), &s, offsetof(uapi::Secs, xfrm));
+  std::memcpy(Internals::of(m).page(kSecs), &s, offsetof(uapi::Secs, xfrm));
   expect_refused(secs, m.epc_addr(kReg), Result::gp());
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "sched/scheduler.h"
 #include "sign/enclave_measurement.h"
@@ -81,7 +82,7 @@ class Einit : public ::testing::Test {
   // A SIGSTRUCT that binds the enclave exactly as built: every ATTRIBUTES, XFRM and
   // MISCSELECT bit masked, MRENCLAVE the measurement so far.
   sign::SigStructParams params(uint32_t secs_slot = kSecs) const {
-    sign::SigStructParams p = testlib::binding_params(m_.secs(secs_slot));
+    sign::SigStructParams p = testlib::binding_params(Inspector(m_).secs(secs_slot));
     p.date = 0x20250131;
     p.isv_prod_id = 0x0102;
     p.isv_svn = 0x0304;
@@ -113,9 +114,9 @@ class Einit : public ::testing::Test {
                  const uapi::EinitToken& t = {}) {
     const PAddr sig = put_sigstruct(s);
     const PAddr tok = put_token(t);
-    const Snapshot before = m_.snapshot();
+    const Snapshot before = Inspector(m_).snapshot();
     const Result r = m_.cpu(0).einit(sig, m_.epc_addr(secs_slot), tok);
-    EXPECT_EQ(m_.snapshot(), before);
+    EXPECT_EQ(Inspector(m_).snapshot(), before);
     return r;
   }
 
@@ -134,12 +135,12 @@ TEST_F(Einit, InitializesEnclave) {
   author.add_measured(0x1000, kTcsFlags, reinterpret_cast<const uint8_t*>(&tcs));
   sign::SigStructParams p = params();
   ASSERT_EQ(p.mrenclave, author.mrenclave());
-  const SecsView v0 = m_.secs(kSecs);
-  const Snapshot before = m_.snapshot();
+  const SecsView v0 = Inspector(m_).secs(kSecs);
+  const Snapshot before = Inspector(m_).snapshot();
 
   ASSERT_EQ(einit(signed_for(p)), Result::ok());
 
-  const SecsView v = m_.secs(kSecs);
+  const SecsView v = Inspector(m_).secs(kSecs);
   EXPECT_TRUE(v.initialized);
   EXPECT_EQ(v.attributes, v0.attributes | uapi::attr::kInit);
   EXPECT_EQ(v.mrenclave, author.mrenclave());
@@ -151,13 +152,13 @@ TEST_F(Einit, InitializesEnclave) {
   EXPECT_EQ(v.base, v0.base);
   EXPECT_EQ(v.size, v0.size);
   EXPECT_EQ(v.eid, v0.eid);
-  const Snapshot after = m_.snapshot();
+  const Snapshot after = Inspector(m_).snapshot();
   EXPECT_EQ(after.epcm, before.epcm);
   EXPECT_EQ(after.measurements.count(v.eid), 0u) << "measurement state must be erased";
   EXPECT_EQ(before.measurements.count(v.eid), 1u);
   // The final MRENCLAVE is in the SECS page itself (what EWB would seal).
   uapi::Secs raw;
-  std::memcpy(&raw, m_.page(kSecs), sizeof raw);
+  std::memcpy(&raw, Inspector(m_).page(kSecs), sizeof raw);
   EXPECT_EQ(std::memcmp(raw.mrenclave, author.mrenclave().data(), 32), 0);
 }
 
@@ -174,7 +175,7 @@ TEST_F(Einit, MrsignerIsSha256OfLittleEndianModulus) {
       "print(hashlib.sha256(bytes.fromhex(sys.argv[1])[::-1]).hexdigest())";
   const std::string want =
       testlib::run_host_command("/usr/bin/python3 -c '" + py + "' " + modulus_hex);
-  const Digest mrsigner = m_.secs(kSecs).mrsigner;
+  const Digest mrsigner = Inspector(m_).secs(kSecs).mrsigner;
   EXPECT_EQ(hex(mrsigner.data(), mrsigner.size()) + "\n", want);
 }
 
@@ -189,7 +190,7 @@ TEST_F(Einit, IsvFamilyIdWithKssIsAccepted) {
   sign::SigStructParams p = params(kOtherSecs);
   p.isv_family_id[3] = 0x42;
   EXPECT_EQ(einit(signed_for(p), kOtherSecs), Result::ok());
-  EXPECT_TRUE(m_.secs(kOtherSecs).initialized);
+  EXPECT_TRUE(Inspector(m_).secs(kOtherSecs).initialized);
 }
 
 TEST_F(Einit, UnmaskedDifferencesAreAccepted) {
@@ -208,57 +209,57 @@ TEST_F(Einit, UnmaskedDifferencesAreAccepted) {
 TEST_F(Einit, MisalignedSigstructIsGp) {
   const PAddr sig = put_sigstruct(signed_for(params())) + 64;
   const PAddr tok = put_token({});
-  const Snapshot before = m_.snapshot();
+  const Snapshot before = Inspector(m_).snapshot();
   EXPECT_EQ(m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok), Result::gp());
-  EXPECT_EQ(m_.snapshot(), before);
+  EXPECT_EQ(Inspector(m_).snapshot(), before);
 }
 
 TEST_F(Einit, MisalignedSecsIsGp) {
   const PAddr sig = put_sigstruct(signed_for(params()));
   const PAddr tok = put_token({});
-  const Snapshot before = m_.snapshot();
+  const Snapshot before = Inspector(m_).snapshot();
   EXPECT_EQ(m_.cpu(0).einit(sig, m_.epc_addr(kSecs) + 0x800, tok), Result::gp());
-  EXPECT_EQ(m_.snapshot(), before);
+  EXPECT_EQ(Inspector(m_).snapshot(), before);
 }
 
 TEST_F(Einit, TokenNot512ByteAlignedIsGp) {
   const PAddr sig = put_sigstruct(signed_for(params()));
   const PAddr tok = mem_.put(uapi::EinitToken{}, 256);
-  const Snapshot before = m_.snapshot();
+  const Snapshot before = Inspector(m_).snapshot();
   EXPECT_EQ(m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok), Result::gp());
-  EXPECT_EQ(m_.snapshot(), before);
+  EXPECT_EQ(Inspector(m_).snapshot(), before);
 }
 
 TEST_F(Einit, SecsOutsideEpcIsPf) {
   const PAddr sig = put_sigstruct(signed_for(params()));
   const PAddr tok = put_token({});
   const PAddr ram = mem_.frame();
-  const Snapshot before = m_.snapshot();
+  const Snapshot before = Inspector(m_).snapshot();
   EXPECT_EQ(m_.cpu(0).einit(sig, ram, tok), Result::pf(ram, 0));
-  EXPECT_EQ(m_.snapshot(), before);
+  EXPECT_EQ(Inspector(m_).snapshot(), before);
 }
 
 TEST_F(Einit, UnmappedSigstructIsPf) {
   const PAddr tok = put_token({});
-  const Snapshot before = m_.snapshot();
+  const Snapshot before = Inspector(m_).snapshot();
   EXPECT_EQ(m_.cpu(0).einit(0, m_.epc_addr(kSecs), tok), Result::pf(0, 0));
-  EXPECT_EQ(m_.snapshot(), before);
+  EXPECT_EQ(Inspector(m_).snapshot(), before);
 }
 
 TEST_F(Einit, UnmappedTokenIsPf) {
   const PAddr sig = put_sigstruct(signed_for(params()));
-  const Snapshot before = m_.snapshot();
+  const Snapshot before = Inspector(m_).snapshot();
   EXPECT_EQ(m_.cpu(0).einit(sig, m_.epc_addr(kSecs), 0), Result::pf(0, 0));
-  EXPECT_EQ(m_.snapshot(), before);
+  EXPECT_EQ(Inspector(m_).snapshot(), before);
 }
 
 TEST_F(Einit, SigstructInEpcReadsAsAllOnesIsInvalidSigStruct) {
   // A non-enclave read of the EPC sees the abort page, never the page's bytes.
   const PAddr tok = put_token({});
-  const Snapshot before = m_.snapshot();
+  const Snapshot before = Inspector(m_).snapshot();
   EXPECT_EQ(m_.cpu(0).einit(m_.epc_addr(kReg), m_.epc_addr(kSecs), tok),
             Result::error(SgxCode::kInvalidSigStruct));
-  EXPECT_EQ(m_.snapshot(), before);
+  EXPECT_EQ(Inspector(m_).snapshot(), before);
 }
 
 // ---- SGX_INVALID_SIG_STRUCT
@@ -464,7 +465,7 @@ TEST_F(Einit, ValidTokenIsInvalidEinitToken) {
   // token under the launch key.
   uapi::EinitToken t{};
   t.valid = 1;
-  const SecsView v = m_.secs(kSecs);
+  const SecsView v = Inspector(m_).secs(kSecs);
   std::memcpy(t.mrenclave, v.mrenclave.data(), 32);
   const Digest signer = test_key_hash();
   std::memcpy(t.mrsigner, signer.data(), 32);
@@ -538,9 +539,9 @@ TEST_F(EinitOverlap, EaddDuringEinitIsGp) {
   const Result initialized = testlib::overlap(
       "einit.locked", [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); },
       [&] {
-        const Snapshot before = m_.snapshot();
+        const Snapshot before = Inspector(m_).snapshot();
         EXPECT_EQ(other.add(kSpare, kBase + 0x3000, page_.data(), kRegFlags), Result::gp());
-        EXPECT_EQ(m_.snapshot(), before);
+        EXPECT_EQ(Inspector(m_).snapshot(), before);
       });
   EXPECT_EQ(initialized, Result::ok());
 }
@@ -560,9 +561,9 @@ TEST_F(EinitOverlap, EextendDuringEinitIsGp) {
   const Result initialized = testlib::overlap(
       "einit.locked", [&] { return m_.cpu(0).einit(sig, m_.epc_addr(kSecs), tok); },
       [&] {
-        const Snapshot before = m_.snapshot();
+        const Snapshot before = Inspector(m_).snapshot();
         EXPECT_EQ(m_.cpu(1).eextend(m_.epc_addr(kSecs), m_.epc_addr(kReg)), Result::gp());
-        EXPECT_EQ(m_.snapshot(), before);
+        EXPECT_EQ(Inspector(m_).snapshot(), before);
       });
   EXPECT_EQ(initialized, Result::ok());
 }
@@ -584,9 +585,9 @@ TEST_F(EinitOverlap, EinitDuringEinitIsGp) {
       [&] {
         const PAddr sig2 = put_sigstruct(s);
         const PAddr tok2 = put_token({});
-        const Snapshot before = m_.snapshot();
+        const Snapshot before = Inspector(m_).snapshot();
         EXPECT_EQ(m_.cpu(1).einit(sig2, m_.epc_addr(kSecs), tok2), Result::gp());
-        EXPECT_EQ(m_.snapshot(), before);
+        EXPECT_EQ(Inspector(m_).snapshot(), before);
       });
   EXPECT_EQ(initialized, Result::ok());
 }

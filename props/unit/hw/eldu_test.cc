@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/paging_state.h"
 #include "testlib/enclave_builder.h"
@@ -60,7 +61,7 @@ class Eldu : public ::testing::Test {
     ASSERT_EQ(other.create(testlib::make_secs(2 * kBase, kSize)), Result::ok());
     Blob other_blob;
     ASSERT_EQ(pager.ewb(kOtherSecs, pager.va_slot(kVa, 8), other_blob), Result::ok());
-    held_version = m.va_slots(kVa).at(8);
+    held_version = Inspector(m).va_slots(kVa).at(8);
     ASSERT_EQ(pager.ewb(kVa, pager.va_slot(kVa2, 5), blob), Result::ok());
     linaddr = blob.linaddr;
     secs = blob.secs;
@@ -78,9 +79,9 @@ class Eldu : public ::testing::Test {
   Result run() { return run(m.epc_addr(kFree), blob.va_slot); }
 
   void expect_refused(PAddr epc, PAddr va_slot, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(run(epc, va_slot), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
   void expect_refused(const Result& refusal) {
     expect_refused(m.epc_addr(kFree), blob.va_slot, refusal);
@@ -128,9 +129,9 @@ TEST_F(Eldu, NonEpcVaSlotIsPf) {
 
 TEST_F(Eldu, UnmappedPageinfoIsPf) {
   const PAddr unmapped = kRamBase + 0x1000'0000;
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(m.cpu(0).eldu(unmapped, m.epc_addr(kFree), blob.va_slot), Result::pf(unmapped, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Eldu, MisalignedPcmdIsGp) {
@@ -163,10 +164,10 @@ TEST_F(Eldu, VaSlotInNonVaPageIsPf) {
 
 TEST_F(Eldu, UnmappedPcmdIsPf) {
   pcmd = kRamBase + 0x1000'0000;
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   const uapi::PageInfo pi{.linaddr = linaddr, .srcpge = srcpge, .secinfo = pcmd, .secs = 0};
   EXPECT_EQ(m.cpu(0).eldu(mem.put(pi), m.epc_addr(kFree), blob.va_slot), Result::pf(pcmd, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Eldu, ChildWithMisalignedSecsIsGp) {
@@ -199,38 +200,38 @@ TEST_F(Eldu, SecsOrVaPageWithNonzeroSecsIsGp) {
 }
 
 TEST_F(Eldu, UnmappedSrcpgeIsPf) {
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   const PAddr unmapped = kRamBase + 0x1000'0000;
   mem.write(pcmd, &blob.pcmd, sizeof blob.pcmd);
   const uapi::PageInfo pi{.linaddr = linaddr, .srcpge = unmapped, .secinfo = pcmd, .secs = 0};
   EXPECT_EQ(m.cpu(0).eldu(mem.put(pi), m.epc_addr(kFree), blob.va_slot),
             Result::pf(unmapped, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Eldu, MacMismatchIsMacCompareFailAndLeavesPageInvalidAndSlotSet) {
   blob.page[100] ^= 1;
-  const uint64_t version = m.va_slots(kVa2).at(5);
+  const uint64_t version = Inspector(m).va_slots(kVa2).at(5);
   expect_refused(Result::error(SgxCode::kMacCompareFail));
-  EXPECT_FALSE(m.epcm(kFree).valid);
-  EXPECT_EQ(m.va_slots(kVa2).at(5), version);
-  EXPECT_EQ(m.counters().mac_failures, 1u);
-  EXPECT_EQ(m.counters().reloads, 0u);
+  EXPECT_FALSE(Inspector(m).epcm(kFree).valid);
+  EXPECT_EQ(Inspector(m).va_slots(kVa2).at(5), version);
+  EXPECT_EQ(Inspector(m).counters().mac_failures, 1u);
+  EXPECT_EQ(Inspector(m).counters().reloads, 0u);
 }
 
 TEST_F(Eldu, ReloadsVaPageAndClearsItsSlot) {
   ASSERT_EQ(run(), Result::ok());
-  EXPECT_EQ(m.epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kVa}));
-  const std::vector<uint64_t> slots = m.va_slots(kFree);
+  EXPECT_EQ(Inspector(m).epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kVa}));
+  const std::vector<uint64_t> slots = Inspector(m).va_slots(kFree);
   ASSERT_EQ(slots.size(), kVaSlotsPerPage);
   EXPECT_EQ(slots[8], held_version);
-  EXPECT_EQ(m.va_slots(kVa2).at(5), 0u);
-  EXPECT_EQ(m.counters().reloads, 1u);
+  EXPECT_EQ(Inspector(m).va_slots(kVa2).at(5), 0u);
+  EXPECT_EQ(Inspector(m).counters().reloads, 1u);
 }
 
 TEST_F(Eldu, EldbOfVaPageLeavesItUnblocked) {
   ASSERT_EQ(run(true, m.epc_addr(kFree), blob.va_slot), Result::ok());
-  EXPECT_EQ(m.epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kVa}));
+  EXPECT_EQ(Inspector(m).epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kVa}));
 }
 
 // The SECS of an enclave with no pages yet, evicted into slot 6 of the VA page in slot 4.
@@ -240,7 +241,7 @@ class ElduSecs : public Eldu {
     Eldu::SetUp();
     ASSERT_EQ(m.cpu(0).eremove(m.epc_addr(kReg)), Result::ok());
     ASSERT_EQ(m.cpu(0).eremove(m.epc_addr(kTcs)), Result::ok());
-    view = m.secs(kSecs);
+    view = Inspector(m).secs(kSecs);
     ASSERT_EQ(pager.ewb(kSecs, pager.va_slot(kVa2, 6), secs_blob), Result::ok());
   }
 
@@ -250,13 +251,13 @@ class ElduSecs : public Eldu {
 
 TEST_F(ElduSecs, ReloadsSecsWithItsEnclaveId) {
   ASSERT_EQ(pager.eldu(secs_blob, kFree), Result::ok());
-  EXPECT_EQ(m.epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kSecs}));
-  EXPECT_EQ(m.secs(kFree), view);
+  EXPECT_EQ(Inspector(m).epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kSecs}));
+  EXPECT_EQ(Inspector(m).secs(kFree), view);
 }
 
 TEST_F(ElduSecs, EldbOfSecsLeavesItUnblocked) {
   ASSERT_EQ(pager.eldb(secs_blob, kFree), Result::ok());
-  EXPECT_EQ(m.epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kSecs}));
+  EXPECT_EQ(Inspector(m).epcm(kFree), (EpcmEntry{.valid = true, .type = PageType::kSecs}));
 }
 
 TEST_F(ElduSecs, ReloadedSecsContinuesItsMeasurement) {
@@ -280,7 +281,7 @@ TEST_F(ElduSecs, ReloadedSecsContinuesItsMeasurement) {
   ASSERT_EQ(other.cpu(0).eremove(other.epc_addr(kReg)), Result::ok());
   ASSERT_EQ(other.cpu(0).eremove(other.epc_addr(kTcs)), Result::ok());
   ASSERT_EQ(straight.add_measured(kReg, kBase + 0x1000, page.data(), flags), Result::ok());
-  EXPECT_EQ(m.secs(kFree).mrenclave, other.secs(kSecs).mrenclave);
+  EXPECT_EQ(Inspector(m).secs(kFree).mrenclave, Inspector(other).secs(kSecs).mrenclave);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/sgx2_fixture.h"
 #include "uapi/page_type.h"
@@ -25,7 +26,7 @@ class Emodpe : public testlib::Sgx2Fixture {
   // stamp, no state bit, no register.
   void expect_extended(uint64_t offset, uint64_t flags, bool r, bool w, bool x) {
     ASSERT_EQ(put_secinfo(0, flags), Result::ok());
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     ASSERT_EQ(cpu().emodpe(la(kSecinfo), la(offset)), Result::ok());
     EpcmEntry want = before.epcm[slot(offset)];
     want.r = r;
@@ -61,7 +62,7 @@ TEST_F(Emodpe, ExtendsPageWithRestrictionPending) {
   ASSERT_EQ(emodpr(kRw, kReg | kR), Result::ok());
   ASSERT_EQ(eenter(), Result::ok());
   expect_extended(kRw, kReg | kX, true, false, true);
-  EXPECT_TRUE(m().epcm(slot(kRw)).pr);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kRw)).pr);
 }
 
 TEST_F(Emodpe, WriteAloneOnPageWithReadIsAllowed) {
@@ -70,9 +71,9 @@ TEST_F(Emodpe, WriteAloneOnPageWithReadIsAllowed) {
 }
 
 TEST_F(Emodpe, OutsideEnclaveModeIsGp) {
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(cpu().emodpe(la(kSecinfo), la(kRx)), Result::gp());
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 }
 
 TEST_F(Emodpe, MisalignedSecinfoIsGp) {

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/kernel_memory.h"
@@ -29,7 +30,7 @@ class Emodpr : public testlib::Sgx2Fixture {
   // EMODPR succeeds and changes exactly R, W, X to `r`, `w`, `x`, sets PR and stamps
   // the page with the enclave's epoch.
   void expect_restricted(uint64_t offset, uint64_t flags, bool r, bool w, bool x) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     ASSERT_EQ(emodpr(offset, flags), Result::ok());
     EpcmEntry want = before.epcm[slot(offset)];
     want.r = r;
@@ -37,14 +38,14 @@ class Emodpr : public testlib::Sgx2Fixture {
     want.x = x;
     want.pr = true;
     want.stamped = true;
-    want.stamp = m().tracking(enclave().secs_slot()).epoch;
+    want.stamp = Inspector(m()).tracking(enclave().secs_slot()).epoch;
     expect_only_epcm_changed(before, offset, want);
   }
 
   void expect_refused_at(PAddr secinfo, PAddr epc, const Result& refusal) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     EXPECT_EQ(cpu(kKernel).emodpr(secinfo, epc), refusal);
-    EXPECT_EQ(m().snapshot(), before);
+    EXPECT_EQ(Inspector(m()).snapshot(), before);
   }
   void expect_refused(uint32_t epc_slot, uint64_t flags, const Result& refusal) {
     expect_refused_at(kernel_secinfo(flags), m().epc_addr(epc_slot), refusal);
@@ -75,7 +76,7 @@ TEST_F(Emodpr, StampsWithTheEpochOfItsTime) {
   ASSERT_EQ(etrack(), Result::ok());
   ASSERT_EQ(etrack(), Result::ok());
   expect_restricted(kRw, kReg | kR, true, false, false);
-  EXPECT_EQ(m().epcm(slot(kRw)).stamp, 2u);
+  EXPECT_EQ(Inspector(m()).epcm(slot(kRw)).stamp, 2u);
 }
 
 TEST_F(Emodpr, MisalignedSecinfoIsGp) {
@@ -152,7 +153,7 @@ TEST_F(Emodpr, InEnclaveModeIsUdDeliveredByAex) {
   testlib::Sgx2Ops inside(m(), 0);
   EXPECT_EQ(inside.emodpr(slot(kRw), kReg | kR), Result::ud());
   EXPECT_FALSE(cpu().in_enclave_mode());
-  EXPECT_TRUE(m().epcm(slot(kRw)).w);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kRw)).w);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/kernel_memory.h"
@@ -30,7 +31,7 @@ class Emodt : public testlib::Sgx2Fixture {
   // EMODT succeeds: type `type`, no rights, MODIFIED, not PR, stamped with the
   // enclave's epoch; nothing else changes, the page's bytes included.
   void expect_retyped(uint64_t offset, uint64_t flags, PageType type) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     ASSERT_EQ(emodt(offset, flags), Result::ok());
     EpcmEntry want = before.epcm[slot(offset)];
     want.type = type;
@@ -38,14 +39,14 @@ class Emodt : public testlib::Sgx2Fixture {
     want.modified = true;
     want.pr = false;
     want.stamped = true;
-    want.stamp = m().tracking(enclave().secs_slot()).epoch;
+    want.stamp = Inspector(m()).tracking(enclave().secs_slot()).epoch;
     expect_only_epcm_changed(before, offset, want);
   }
 
   void expect_refused_at(PAddr secinfo, PAddr epc, const Result& refusal) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     EXPECT_EQ(cpu(kKernel).emodt(secinfo, epc), refusal);
-    EXPECT_EQ(m().snapshot(), before);
+    EXPECT_EQ(Inspector(m()).snapshot(), before);
   }
   void expect_refused(uint32_t epc_slot, uint64_t flags, const Result& refusal) {
     expect_refused_at(kernel_secinfo(flags), m().epc_addr(epc_slot), refusal);
@@ -64,14 +65,14 @@ TEST_F(Emodt, RightsInSecinfoAreIgnored) {
 
 TEST_F(Emodt, ClearsPendingRestriction) {
   ASSERT_EQ(emodpr(kRw, kReg | kR), Result::ok());
-  ASSERT_TRUE(m().epcm(slot(kRw)).pr);
+  ASSERT_TRUE(Inspector(m()).epcm(slot(kRw)).pr);
   expect_retyped(kRw, kTrim, PageType::kTrim);
 }
 
 TEST_F(Emodt, StampsWithTheEpochOfItsTime) {
   ASSERT_EQ(etrack(), Result::ok());
   expect_retyped(kRw, kTrim, PageType::kTrim);
-  EXPECT_EQ(m().epcm(slot(kRw)).stamp, 1u);
+  EXPECT_EQ(Inspector(m()).epcm(slot(kRw)).stamp, 1u);
 }
 
 TEST_F(Emodt, MisalignedSecinfoIsGp) {
@@ -159,7 +160,7 @@ TEST_F(Emodt, InEnclaveModeIsUdDeliveredByAex) {
   testlib::Sgx2Ops inside(m(), 0);
   EXPECT_EQ(inside.emodt(slot(kRw), kTrim), Result::ud());
   EXPECT_FALSE(cpu().in_enclave_mode());
-  EXPECT_EQ(m().epcm(slot(kRw)).type, PageType::kReg);
+  EXPECT_EQ(Inspector(m()).epcm(slot(kRw)).type, PageType::kReg);
 }
 
 }  // namespace

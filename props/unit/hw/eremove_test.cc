@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/page_kinds_fixture.h"
@@ -15,43 +16,43 @@ class Eremove : public testlib::PageKindsFixture {
   Result remove(uint32_t slot) { return m.cpu(0).eremove(m.epc_addr(slot)); }
 
   void expect_refused(PAddr addr, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(m.cpu(0).eremove(addr), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 };
 
 TEST_F(Eremove, FreesRegPage) {
   ASSERT_EQ(remove(kReg), Result::ok());
-  EXPECT_EQ(m.epcm(kReg), EpcmEntry{});
+  EXPECT_EQ(Inspector(m).epcm(kReg), EpcmEntry{});
 }
 
 TEST_F(Eremove, FreesTcsPage) {
   ASSERT_EQ(remove(kTcs), Result::ok());
-  EXPECT_EQ(m.epcm(kTcs), EpcmEntry{});
+  EXPECT_EQ(Inspector(m).epcm(kTcs), EpcmEntry{});
 }
 
 TEST_F(Eremove, FreesVaPage) {
   ASSERT_EQ(remove(kVa), Result::ok());
-  EXPECT_EQ(m.epcm(kVa), EpcmEntry{});
+  EXPECT_EQ(Inspector(m).epcm(kVa), EpcmEntry{});
 }
 
 TEST_F(Eremove, FreesAcceptedTrimPage) {
   trim(/*accepted=*/true);
   ASSERT_EQ(remove(kReg), Result::ok());
-  EXPECT_EQ(m.epcm(kReg), EpcmEntry{});
+  EXPECT_EQ(Inspector(m).epcm(kReg), EpcmEntry{});
 }
 
 TEST_F(Eremove, FreesTrimPageNotYetAccepted) {
   trim(/*accepted=*/false);
   ASSERT_EQ(remove(kReg), Result::ok());
-  EXPECT_EQ(m.epcm(kReg), EpcmEntry{});
+  EXPECT_EQ(Inspector(m).epcm(kReg), EpcmEntry{});
 }
 
 TEST_F(Eremove, InvalidPageIsSuccessAndChangesNothing) {
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(remove(6), Result::ok());
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Eremove, SecsWithChildIsChildPresent) {
@@ -66,14 +67,14 @@ TEST_F(Eremove, SecsWithTrimChildIsChildPresent) {
 }
 
 TEST_F(Eremove, FreesChildlessSecsAndDropsItsMeasurement) {
-  const uint64_t eid = m.secs(kSecs).eid;
+  const uint64_t eid = Inspector(m).secs(kSecs).eid;
   ASSERT_EQ(remove(kReg), Result::ok());
   ASSERT_EQ(remove(kTcs), Result::ok());
   // The VA page's ENCLAVESECS field is 0, the SECS's slot: VA pages are nobody's child.
   ASSERT_EQ(remove(kSecs), Result::ok());
-  EXPECT_EQ(m.epcm(kSecs), EpcmEntry{});
-  EXPECT_TRUE(m.epcm(kVa).valid);
-  EXPECT_EQ(m.snapshot().measurements.count(eid), 0u);
+  EXPECT_EQ(Inspector(m).epcm(kSecs), EpcmEntry{});
+  EXPECT_TRUE(Inspector(m).epcm(kVa).valid);
+  EXPECT_EQ(Inspector(m).snapshot().measurements.count(eid), 0u);
 }
 
 TEST_F(Eremove, FreedSecsSlotTakesANewEnclave) {
@@ -81,7 +82,7 @@ TEST_F(Eremove, FreedSecsSlotTakesANewEnclave) {
   ASSERT_EQ(remove(kTcs), Result::ok());
   ASSERT_EQ(remove(kSecs), Result::ok());
   ASSERT_EQ(builder.create(testlib::make_secs(kBase, kSize)), Result::ok());
-  EXPECT_EQ(m.secs(kSecs).eid, 2u);
+  EXPECT_EQ(Inspector(m).secs(kSecs).eid, 2u);
 }
 
 TEST_F(Eremove, MisalignedPageIsGp) { expect_refused(m.epc_addr(kReg) + 8, Result::gp()); }

@@ -15,6 +15,7 @@
 #include "hw/crypto/cmac.h"
 #include "hw/crypto/report_key.h"
 #include "hw/crypto/sha256.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/host_command.h"
 #include "testlib/sgx2_fixture.h"
@@ -104,7 +105,7 @@ class Ereport : public testlib::Sgx2Fixture {
   }
   uapi::Report report_at(uint64_t at) {
     uapi::Report r;
-    std::memcpy(&r, m().page(slot(page_of(at))) + page_offset(at), sizeof r);
+    std::memcpy(&r, Inspector(m()).page(slot(page_of(at))) + page_offset(at), sizeof r);
     return r;
   }
 
@@ -135,13 +136,13 @@ class Ereport : public testlib::Sgx2Fixture {
 TEST_F(Ereport, ReportsEnclaveIdentityAndData) {
   ASSERT_EQ(eenter(), Result::ok());
   ASSERT_NO_FATAL_FAILURE(put_operands(target()));
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   ASSERT_EQ(ereport(), Result::ok());
   EXPECT_TRUE(cpu().in_enclave_mode());
   EXPECT_EQ(cpu().regs(), before.cpus[0].regs) << "no return code";
 
   const uapi::Report r = report_at(kOut);
-  const SecsView secs = m().secs(enclave().secs_slot());
+  const SecsView secs = Inspector(m()).secs(enclave().secs_slot());
   const uapi::ReportBody& b = r.body;
   EXPECT_EQ(std::memcmp(b.cpusvn, ReportKeys::kCpuSvn.data(), 16), 0);
   EXPECT_EQ(b.miscselect, secs.miscselect);
@@ -159,7 +160,7 @@ TEST_F(Ereport, ReportsEnclaveIdentityAndData) {
   EXPECT_TRUE(std::all_of(b.reserved4, b.reserved4 + 42, [](uint8_t x) { return x == 0; }));
 
   // Only the 432 bytes of the REPORT changed, in the data page.
-  Snapshot after = m().snapshot();
+  Snapshot after = Inspector(m()).snapshot();
   after.page_digest[slot(TestEnclave::kData)] = before.page_digest[slot(TestEnclave::kData)];
   EXPECT_EQ(after, before);
 }
@@ -246,9 +247,9 @@ TEST_F(Ereport, SameSeedSameReportOtherSeedOtherKey) {
 }
 
 TEST_F(Ereport, OutsideEnclaveModeIsGp) {
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(ereport(), Result::gp());
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 }
 
 TEST_F(Ereport, MisalignedTargetInfoIsGp) {

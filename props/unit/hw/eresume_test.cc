@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/ssa_gpr.h"
 #include "testlib/enclave_fixture.h"
@@ -44,9 +45,9 @@ class Eresume : public testlib::EnclaveFixture {
   }
 
   Result refused(LAddr tcs_la, uint32_t c = 0) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     const Result r = cpu(c).eresume(tcs_la, kAep);
-    EXPECT_EQ(m().snapshot(), before);
+    EXPECT_EQ(Inspector(m()).snapshot(), before);
     EXPECT_FALSE(cpu(c).in_enclave_mode());
     return r;
   }
@@ -84,14 +85,14 @@ TEST_F(Eresume, AnotherCpuMayResumeTheThread) {
   ASSERT_NO_FATAL_FAILURE(enter_and_fault(0));
   ASSERT_EQ(eresume(1), Result::ok());
   EXPECT_EQ(cpu(1).regs().rip, inside_.rip);
-  EXPECT_EQ(m().tracking(enclave().secs_slot()).cpus_inside, std::vector<uint32_t>{1});
+  EXPECT_EQ(Inspector(m()).tracking(enclave().secs_slot()).cpus_inside, std::vector<uint32_t>{1});
 }
 
 TEST_F(Eresume, RecordsTheCurrentEpoch) {
   ASSERT_NO_FATAL_FAILURE(enter_and_fault());
   ASSERT_EQ(cpu(2).etrack(enclave().secs_addr()), Result::ok());
   ASSERT_EQ(eresume(), Result::ok());
-  EXPECT_EQ(m().cpu_view(0).entry_epoch, 1u);
+  EXPECT_EQ(Inspector(m()).cpu_view(0).entry_epoch, 1u);
 }
 
 TEST_F(Eresume, CssaZeroIsGp) { EXPECT_EQ(refused(la(TestEnclave::kTcs1)), Result::gp()); }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "hw/secs_private.h"
 #include "hw/tracking.h"
@@ -23,22 +25,24 @@ class Etrack : public testlib::EnclaveFixture {
   // ETRACK from CPU 3, which never enters the enclave.
   Result etrack() { return cpu(3).etrack(enclave().secs_addr()); }
   Result refused(PAddr secs) {
-    const Snapshot before = m().snapshot();
+    const Snapshot before = Inspector(m()).snapshot();
     const Result r = cpu(3).etrack(secs);
-    EXPECT_EQ(m().snapshot(), before);
+    EXPECT_EQ(Inspector(m()).snapshot(), before);
     return r;
   }
-  TrackingView tracking() { return m().tracking(enclave().secs_slot()); }
+  TrackingView tracking() { return Inspector(m()).tracking(enclave().secs_slot()); }
   uint64_t epoch() { return tracking().epoch; }
 
   // Stamps the data page as EBLOCK does, and reads its tracking verdict.
   void stamp_data() {
-    sched::MutexLock l(m().mu());
-    stamp(m(), slot(TestEnclave::kData));
+    MachineState& s = Internals::of(m());
+    sched::MutexLock l(s.mu());
+    stamp(s, slot(TestEnclave::kData));
   }
   bool data_tracked() {
-    sched::MutexLock l(m().mu());
-    return tracking_correct(m(), slot(TestEnclave::kData));
+    MachineState& s = Internals::of(m());
+    sched::MutexLock l(s.mu());
+    return tracking_correct(s, slot(TestEnclave::kData));
   }
   void leave(uint32_t c) { ASSERT_EQ(cpu(c).eexit(kCallSite), Result::ok()); }
 };
@@ -49,7 +53,7 @@ TEST_F(Etrack, AdvancesTheEpoch) {
   ASSERT_EQ(etrack(), Result::ok());
   EXPECT_EQ(epoch(), 2u);
   // The epoch lives in the SECS's hardware-private area, so EWB seals it with the SECS.
-  EXPECT_EQ(load_secs_private(m().page(enclave().secs_slot())).epoch, 2u);
+  EXPECT_EQ(load_secs_private(Inspector(m()).page(enclave().secs_slot())).epoch, 2u);
 }
 
 TEST_F(Etrack, MisalignedSecsIsGp) { EXPECT_EQ(refused(enclave().secs_addr() + 64), Result::gp()); }
@@ -96,7 +100,7 @@ TEST_F(Etrack, PreviousCycleIncompleteUntilOldCpusLeave) {
   EXPECT_EQ(refused(enclave().secs_addr()), Result::error(SgxCode::kPrevTrkIncmpl));
   // A CPU that enters now is current, but CPU 0 still holds the cycle open.
   ASSERT_EQ(eenter(1, TestEnclave::kTcs2), Result::ok());
-  EXPECT_EQ(m().cpu_view(1).entry_epoch, 1u);
+  EXPECT_EQ(Inspector(m()).cpu_view(1).entry_epoch, 1u);
   EXPECT_EQ(refused(enclave().secs_addr()), Result::error(SgxCode::kPrevTrkIncmpl));
   ASSERT_NO_FATAL_FAILURE(leave(0));
   EXPECT_FALSE(tracking().incomplete);
@@ -121,8 +125,8 @@ TEST_F(Etrack, UnstampedPageIsTracked) {
 
 TEST_F(Etrack, StampedPageNeedsAnEtrack) {
   stamp_data();
-  EXPECT_EQ(m().epcm(slot(TestEnclave::kData)).stamp, 0u);
-  EXPECT_TRUE(m().epcm(slot(TestEnclave::kData)).stamped);
+  EXPECT_EQ(Inspector(m()).epcm(slot(TestEnclave::kData)).stamp, 0u);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(TestEnclave::kData)).stamped);
   EXPECT_FALSE(data_tracked());
   ASSERT_EQ(etrack(), Result::ok());
   EXPECT_TRUE(data_tracked());
@@ -156,7 +160,7 @@ TEST_F(Etrack, OtherEnclavesCpusDoNotCount) {
   ASSERT_EQ(cpu(2).eenter(other().la(TestEnclave::kTcs1), kAep), Result::ok());
   ASSERT_EQ(etrack(), Result::ok());
   EXPECT_EQ(etrack(), Result::ok());
-  EXPECT_EQ(m().tracking(other().secs_slot()).cpus_inside, std::vector<uint32_t>{2});
+  EXPECT_EQ(Inspector(m()).tracking(other().secs_slot()).cpus_inside, std::vector<uint32_t>{2});
 }
 
 // EREMOVE's SGX_ENCLAVE_ACT (SDM vol. 3D "EREMOVE"): a page of an enclave a logical
@@ -168,9 +172,9 @@ class EremoveActive : public Etrack {
 
 TEST_F(EremoveActive, RegPageOfRunningEnclaveIsEnclaveAct) {
   ASSERT_EQ(eenter(), Result::ok());
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(eremove(TestEnclave::kData), Result::error(SgxCode::kEnclaveAct));
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 }
 
 TEST_F(EremoveActive, TcsOfRunningEnclaveIsEnclaveAct) {
@@ -182,7 +186,7 @@ TEST_F(EremoveActive, SucceedsOnceTheCpuHasLeft) {
   ASSERT_EQ(eenter(), Result::ok());
   m().ipi(0);
   EXPECT_EQ(eremove(TestEnclave::kData), Result::ok());
-  EXPECT_FALSE(m().epcm(slot(TestEnclave::kData)).valid);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(TestEnclave::kData)).valid);
 }
 
 TEST_F(EremoveActive, AcceptedTrimPageIsFreedWhileRunning) {
@@ -197,7 +201,7 @@ TEST_F(EremoveActive, AcceptedTrimPageIsFreedWhileRunning) {
   const LAddr secinfo = la(TestEnclave::kData) + 0x40;
   ASSERT_EQ(store64(1, secinfo, sf::type(PageType::kTrim) | sf::kModified), Result::ok());
   ASSERT_EQ(cpu(1).eaccept(secinfo, la(TestEnclave::kData2)), Result::ok());
-  ASSERT_FALSE(m().epcm(slot(TestEnclave::kData2)).modified);
+  ASSERT_FALSE(Inspector(m()).epcm(slot(TestEnclave::kData2)).modified);
   // Still running, yet the accepted TRIM page goes; a REG page would not.
   EXPECT_EQ(eremove(TestEnclave::kData2), Result::ok());
   EXPECT_EQ(eremove(TestEnclave::kData), Result::error(SgxCode::kEnclaveAct));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/paging_state.h"
 #include "testlib/enclave_builder.h"
@@ -66,9 +67,9 @@ class Ewb : public ::testing::Test {
   Result run(uint32_t slot) { return run(m.epc_addr(slot), slot_of(kVa2, 5)); }
 
   void expect_refused(PAddr epc, PAddr va_slot, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(run(epc, va_slot), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
   void expect_refused(uint32_t slot, const Result& refusal) {
     expect_refused(m.epc_addr(slot), slot_of(kVa2, 5), refusal);
@@ -80,7 +81,7 @@ class Ewb : public ::testing::Test {
   }
 
   uint64_t va_slot_value(uint32_t va_page, uint32_t index) const {
-    return m.va_slots(va_page).at(index);
+    return Inspector(m).va_slots(va_page).at(index);
   }
 
   Machine m;
@@ -124,9 +125,9 @@ TEST_F(Ewb, VaSlotInEvictedPageIsGp) {
 
 TEST_F(Ewb, UnmappedPageinfoIsPf) {
   const PAddr unmapped = kRamBase + 0x1000'0000;
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(m.cpu(0).ewb(unmapped, m.epc_addr(kVa), slot_of(kVa2, 5)), Result::pf(unmapped, 0));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 }
 
 TEST_F(Ewb, NonzeroLinaddrIsGp) {
@@ -197,13 +198,13 @@ TEST_F(Ewb, EvictsVaPage) {
   std::vector<uint8_t> garbage(kPageSize, 0xEE);
   mem.write(srcpge, garbage.data(), garbage.size());
   mem.write(pcmd, garbage.data(), sizeof(uapi::Pcmd));
-  const uint64_t version = m.snapshot().paging_version;
+  const uint64_t version = Inspector(m).snapshot().paging_version;
 
   ASSERT_EQ(run(kVa), Result::ok());
-  EXPECT_FALSE(m.epcm(kVa).valid);
+  EXPECT_FALSE(Inspector(m).epcm(kVa).valid);
   EXPECT_EQ(va_slot_value(kVa2, 5), version);
-  EXPECT_EQ(m.snapshot().paging_version, version + 1);
-  EXPECT_EQ(m.counters().evictions, 2u);
+  EXPECT_EQ(Inspector(m).snapshot().paging_version, version + 1);
+  EXPECT_EQ(Inspector(m).counters().evictions, 2u);
   const auto pc = mem.get<uapi::Pcmd>(pcmd);
   EXPECT_EQ(pc.secinfo.flags, sf::type(PageType::kVa));
   EXPECT_EQ(pc.enclave_id, 0u);
@@ -221,11 +222,11 @@ TEST_F(Ewb, EvictsVaPage) {
 }
 
 TEST_F(Ewb, EvictsBlockedAndTrackedRegPage) {
-  const uint64_t eid = m.secs(kSecs).eid;
+  const uint64_t eid = Inspector(m).secs(kSecs).eid;
   ASSERT_EQ(m.cpu(0).eblock(m.epc_addr(kReg)), Result::ok());
   ASSERT_EQ(m.cpu(0).etrack(m.epc_addr(kSecs)), Result::ok());
   ASSERT_EQ(run(kReg), Result::ok());
-  EXPECT_FALSE(m.epcm(kReg).valid);
+  EXPECT_FALSE(Inspector(m).epcm(kReg).valid);
   EXPECT_NE(va_slot_value(kVa2, 5), 0u);
   const auto pc = mem.get<uapi::Pcmd>(pcmd);
   EXPECT_EQ(pc.secinfo.flags, sf::type(PageType::kReg) | sf::kR | sf::kW | sf::kX);
@@ -240,16 +241,16 @@ TEST_F(Ewb, EvictsBlockedAndTrackedTcsPage) {
   ASSERT_EQ(m.cpu(0).eblock(m.epc_addr(kTcs)), Result::ok());
   ASSERT_EQ(m.cpu(0).etrack(m.epc_addr(kSecs)), Result::ok());
   ASSERT_EQ(run(kTcs), Result::ok());
-  EXPECT_FALSE(m.epcm(kTcs).valid);
+  EXPECT_FALSE(Inspector(m).epcm(kTcs).valid);
   EXPECT_EQ(mem.get<uapi::Pcmd>(pcmd).secinfo.flags, sf::type(PageType::kTcs));
   EXPECT_EQ(mem.get<uapi::PageInfo>(pageinfo).linaddr, kBase);
 }
 
 TEST_F(Ewb, EvictsSecsWithoutChildren) {
   remove_children();
-  const uint64_t eid = m.secs(kSecs).eid;
+  const uint64_t eid = Inspector(m).secs(kSecs).eid;
   ASSERT_EQ(run(kSecs), Result::ok());
-  EXPECT_FALSE(m.epcm(kSecs).valid);
+  EXPECT_FALSE(Inspector(m).epcm(kSecs).valid);
   const auto pc = mem.get<uapi::Pcmd>(pcmd);
   EXPECT_EQ(pc.secinfo.flags, sf::type(PageType::kSecs));
   EXPECT_EQ(pc.enclave_id, eid);
@@ -271,19 +272,19 @@ TEST_F(Ewb, OccupiedSlotIsVaSlotOccupiedWithCfAndStillEvicts) {
   remove_children();
   ASSERT_EQ(run(m.epc_addr(kSecs), slot_of(kVa2, 9)), Result::ok());
   const uint64_t old_version = va_slot_value(kVa2, 9);
-  const uint64_t version = m.snapshot().paging_version;
+  const uint64_t version = Inspector(m).snapshot().paging_version;
   EXPECT_EQ(run(m.epc_addr(kVa), slot_of(kVa2, 9)),
             Result::error(SgxCode::kVaSlotOccupied, true));
-  EXPECT_FALSE(m.epcm(kVa).valid);
+  EXPECT_FALSE(Inspector(m).epcm(kVa).valid);
   EXPECT_NE(va_slot_value(kVa2, 9), old_version);
   EXPECT_EQ(va_slot_value(kVa2, 9), version);
   EXPECT_EQ(mem.get<uapi::Pcmd>(pcmd).secinfo.flags, sf::type(PageType::kVa));
-  EXPECT_EQ(m.counters().evictions, 2u);
+  EXPECT_EQ(Inspector(m).counters().evictions, 2u);
 }
 
 TEST_F(Ewb, OtherSlotsOfVaPageAreUntouched) {
   ASSERT_EQ(run(m.epc_addr(kVa), slot_of(kVa2, 3)), Result::ok());
-  const std::vector<uint64_t> slots = m.va_slots(kVa2);
+  const std::vector<uint64_t> slots = Inspector(m).va_slots(kVa2);
   for (uint32_t i = 0; i < kVaSlotsPerPage; ++i) {
     if (i != 3) {
       EXPECT_EQ(slots[i], 0u) << i;

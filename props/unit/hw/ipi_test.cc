@@ -8,8 +8,9 @@
 #include <thread>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
-#include "sched/scheduler.h"
+#include "sched/thread.h"
 #include "testlib/enclave_fixture.h"
 #include "testlib/pause_at.h"
 
@@ -37,8 +38,8 @@ TEST_F(Ipi, InEnclaveModeForcesAnAex) {
   EXPECT_EQ(gpr(TestEnclave::kSsa1).rax, 0x77u);
   EXPECT_EQ(gpr(TestEnclave::kSsa1).exitinfo, 0u);  // an interrupt, not an exception
   EXPECT_EQ(cpu().regs().rip, kAep);
-  EXPECT_EQ(m().counters().interrupts, 1u);
-  EXPECT_TRUE(m().tracking(enclave().secs_slot()).cpus_inside.empty());
+  EXPECT_EQ(Inspector(m()).counters().interrupts, 1u);
+  EXPECT_TRUE(Inspector(m()).tracking(enclave().secs_slot()).cpus_inside.empty());
 }
 
 TEST_F(Ipi, DrivingThreadSeesItAtItsNextStep) {
@@ -69,7 +70,7 @@ TEST_F(Ipi, InterruptedStepsDoNotRun) {
   ASSERT_EQ(eresume(), Result::ok());
   m().ipi(0);
   EXPECT_EQ(cpu().eexit(kCallSite), Result::interrupted());
-  EXPECT_EQ(m().counters().calls[int(Leaf::kEexit)], 0u);
+  EXPECT_EQ(Inspector(m()).counters().calls[int(Leaf::kEexit)], 0u);
 
   ASSERT_EQ(eresume(), Result::ok());
   m().ipi(0);
@@ -93,11 +94,11 @@ TEST_F(Ipi, EresumeContinuesWhereTheInterruptStoppedIt) {
 }
 
 TEST_F(Ipi, OutsideEnclaveModeDoesNothing) {
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   m().ipi(0);
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
   EXPECT_FALSE(cpu().take_interrupt());
-  EXPECT_EQ(m().counters().aex, 0u);
+  EXPECT_EQ(Inspector(m()).counters().aex, 0u);
 }
 
 TEST_F(Ipi, OnlyTheTargetCpuLeaves) {
@@ -106,16 +107,15 @@ TEST_F(Ipi, OnlyTheTargetCpuLeaves) {
   m().ipi(1);
   EXPECT_TRUE(cpu(0).in_enclave_mode());
   EXPECT_FALSE(cpu(1).in_enclave_mode());
-  EXPECT_EQ(m().tracking(enclave().secs_slot()).cpus_inside, std::vector<uint32_t>{0});
+  EXPECT_EQ(Inspector(m()).tracking(enclave().secs_slot()).cpus_inside, std::vector<uint32_t>{0});
 }
 
 TEST_F(Ipi, LandsBetweenInstructions) {
   // EENTER holds the CPU's lock from start to end: an IPI sent meanwhile waits for it
   // and then finds the CPU in enclave mode.
   testlib::PauseAt pause("eenter.locked");
-  sched::ScopedScheduler s(&pause);
   Result entered;
-  std::thread enclave_thread([&] { entered = eenter(); });
+  sched::Thread enclave_thread(&pause, "enclave", [&] { entered = eenter(); });
   pause.wait_until_parked();
   std::thread sender([&] { m().ipi(0); });
   pause.release();
@@ -123,7 +123,7 @@ TEST_F(Ipi, LandsBetweenInstructions) {
   sender.join();
   EXPECT_EQ(entered, Result::ok());
   EXPECT_FALSE(cpu().in_enclave_mode());
-  EXPECT_EQ(m().counters().interrupts, 1u);
+  EXPECT_EQ(Inspector(m()).counters().interrupts, 1u);
 }
 
 TEST_F(Ipi, ConcurrentWithEnclaveStoresOnAnotherThread) {
@@ -155,7 +155,7 @@ TEST_F(Ipi, ConcurrentWithEnclaveStoresOnAnotherThread) {
     ok = ok && cpu().eexit(kCallSite) == Result::ok();
   });
   std::thread sender([&] {
-    while (m().counters().interrupts < 200) {
+    while (Inspector(m()).counters().interrupts < 200) {
       m().ipi(0);
       std::this_thread::yield();
     }
@@ -164,10 +164,10 @@ TEST_F(Ipi, ConcurrentWithEnclaveStoresOnAnotherThread) {
   sender.join();
   enclave_thread.join();
   EXPECT_TRUE(ok);
-  EXPECT_EQ(seen, m().counters().interrupts);
-  EXPECT_EQ(m().counters().aex, m().counters().interrupts);
+  EXPECT_EQ(seen, Inspector(m()).counters().interrupts);
+  EXPECT_EQ(Inspector(m()).counters().aex, Inspector(m()).counters().interrupts);
   uint64_t v;
-  std::memcpy(&v, m().page(slot(TestEnclave::kData)) + 8 * (last % 64), 8);
+  std::memcpy(&v, Inspector(m()).page(slot(TestEnclave::kData)) + 8 * (last % 64), 8);
   EXPECT_EQ(v, last);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "uapi/page_type.h"
@@ -76,7 +77,7 @@ TEST(Mrenclave, MatchesSdmLayout) {
   ASSERT_EQ(b.add(4, kBase + 0x3000, ssa.data(), sf::type(PageType::kReg) | sf::kR | sf::kW),
             Result::ok());
 
-  EXPECT_EQ(hex(m.secs(0).mrenclave), kat_digest());
+  EXPECT_EQ(hex(Inspector(m).secs(0).mrenclave), kat_digest());
 }
 
 }  // namespace

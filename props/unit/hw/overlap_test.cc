@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/pause_at.h"
@@ -42,9 +43,9 @@ class Overlap : public ::testing::Test {
 
   // The test thread's leaf is refused with #GP and changes nothing.
   void expect_gp(const std::function<Result()>& leaf) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(leaf(), Result::gp());
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
 
   Result add_next(EnclaveBuilder& b) {

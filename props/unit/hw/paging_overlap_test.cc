@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/pager.h"
@@ -54,9 +55,9 @@ class PagingOverlap : public ::testing::Test {
   }
 
   void expect_refused(const std::function<Result()>& leaf, const Result& refusal) {
-    const Snapshot before = m.snapshot();
+    const Snapshot before = Inspector(m).snapshot();
     EXPECT_EQ(leaf(), refusal);
-    EXPECT_EQ(m.snapshot(), before);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
   }
   void expect_conflict(const std::function<Result()>& leaf) {
     expect_refused(leaf, Result::error(SgxCode::kEpcPageConflict));
@@ -116,7 +117,7 @@ TEST_F(PagingOverlap, TwoEblocksOfOnePageBlockItOnce) {
       "eblock.locked", [&] { return parked.eblock(kReg); },
       [&] { EXPECT_EQ(other.eblock(kReg), Result::ok()); });
   EXPECT_EQ(first, Result::error(SgxCode::kBlkState, true));
-  EXPECT_TRUE(m.epcm(kReg).blocked);
+  EXPECT_TRUE(Inspector(m).epcm(kReg).blocked);
 }
 
 TEST_F(PagingOverlap, EwbOfPageBeingBlockedIsGp) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "hw/page_table.h"
 #include "testlib/enclave_builder.h"
@@ -89,18 +90,19 @@ class PagingRoundtrip : public ::testing::Test {
     EpcmEntry entry;
   };
   void remember(uint32_t slot) {
-    Original o{std::vector<uint8_t>(m.page(slot), m.page(slot) + kPageSize), m.epcm(slot)};
+    Original o{std::vector<uint8_t>(Inspector(m).page(slot), Inspector(m).page(slot) + kPageSize),
+               Inspector(m).epcm(slot)};
     original[slot] = o;
   }
   void expect_restored(uint32_t from, uint32_t to, uint32_t secs_slot, bool blocked = false) {
     const Original& o = original.at(from);
-    EXPECT_EQ(std::memcmp(m.page(to), o.bytes.data(), kPageSize), 0) << "slot " << from;
+    EXPECT_EQ(std::memcmp(Inspector(m).page(to), o.bytes.data(), kPageSize), 0) << "slot " << from;
     EpcmEntry want = o.entry;
     want.blocked = blocked;
     want.stamped = false;
     want.stamp = 0;
     if (want.type != PageType::kSecs && want.type != PageType::kVa) want.secs = secs_slot;
-    EXPECT_EQ(m.epcm(to), want) << "slot " << from;
+    EXPECT_EQ(Inspector(m).epcm(to), want) << "slot " << from;
   }
 
   // Evicts the TCS and every REG page the way Linux's reclaimer batches them: EBLOCK
@@ -123,17 +125,17 @@ class PagingRoundtrip : public ::testing::Test {
 
 TEST_F(PagingRoundtrip, RegAndTcsPagesComeBackByteForByteInOtherSlots) {
   evict_children();
-  EXPECT_EQ(m.counters().evictions, kRegs + 1);
-  for (uint32_t s = kTcs; s < kFirstFree; ++s) ASSERT_FALSE(m.epcm(s).valid);
+  EXPECT_EQ(Inspector(m).counters().evictions, kRegs + 1);
+  for (uint32_t s = kTcs; s < kFirstFree; ++s) ASSERT_FALSE(Inspector(m).epcm(s).valid);
   // Back in reverse order, so every page lands in another slot.
   for (uint32_t s = kTcs; s < kFirstFree; ++s) {
     const uint32_t to = kFirstFree - s;
     ASSERT_EQ(pager.eldu(blobs[s], to), Result::ok()) << "slot " << s;
     expect_restored(s, to, kSecs);
   }
-  EXPECT_EQ(m.counters().reloads, kRegs + 1);
+  EXPECT_EQ(Inspector(m).counters().reloads, kRegs + 1);
   for (uint32_t va : {kVaLeaf, kVaLeaf2}) {
-    for (uint64_t v : m.va_slots(va)) EXPECT_EQ(v, 0u);
+    for (uint64_t v : Inspector(m).va_slots(va)) EXPECT_EQ(v, 0u);
   }
 }
 
@@ -148,25 +150,25 @@ TEST_F(PagingRoundtrip, EldbBringsPagesBackBlocked) {
 TEST_F(PagingRoundtrip, SecsEvictedAfterItsChildrenAndReloadedFirst) {
   evict_children();
   remember(kSecs);  // its epoch moved with the ETRACK
-  const SecsView view = m.secs(kSecs);
+  const SecsView view = Inspector(m).secs(kSecs);
   Blob secs_blob;
   ASSERT_EQ(pager.ewb(kSecs, pager.va_slot(kVaRoot, 0), secs_blob), Result::ok());
   EXPECT_EQ(secs_blob.pcmd.enclave_id, view.eid);
 
   // A child cannot come back before its SECS.
   Blob early = blobs[kFirstReg];
-  const Snapshot before = m.snapshot();
+  const Snapshot before = Inspector(m).snapshot();
   EXPECT_EQ(pager.eldu(early, kFirstReg), Result::epcm_pf(m.epc_addr(kSecs)));
-  EXPECT_EQ(m.snapshot(), before);
+  EXPECT_EQ(Inspector(m).snapshot(), before);
 
   // The SECS comes back elsewhere, with its enclave id and epoch; the children follow
   // it there (the driver hands ELDU the SECS's new address).
   constexpr uint32_t kNewSecs = kFirstFree;
-  const uint64_t epoch = m.tracking(kSecs).epoch;
+  const uint64_t epoch = Inspector(m).tracking(kSecs).epoch;
   ASSERT_EQ(pager.eldu(secs_blob, kNewSecs), Result::ok());
   expect_restored(kSecs, kNewSecs, 0);
-  EXPECT_EQ(m.secs(kNewSecs), view);
-  EXPECT_EQ(m.tracking(kNewSecs).epoch, epoch);
+  EXPECT_EQ(Inspector(m).secs(kNewSecs), view);
+  EXPECT_EQ(Inspector(m).tracking(kNewSecs).epoch, epoch);
   for (uint32_t s = kTcs; s < kFirstFree; ++s) {
     Blob b = blobs[s];
     b.secs = m.epc_addr(kNewSecs);
@@ -187,7 +189,7 @@ TEST_F(PagingRoundtrip, VaPagesEvictedIntoVaPagesFormATree) {
   ASSERT_EQ(pager.ewb(kVaLeaf2, pager.va_slot(kVaRoot, 11), leaf2_blob), Result::ok());
   remember(kVaRoot);
   ASSERT_EQ(pager.ewb(kVaRoot, pager.va_slot(kVaTop, 500), root_blob), Result::ok());
-  for (uint32_t s = kSecs; s < kFirstFree; ++s) ASSERT_FALSE(m.epcm(s).valid);
+  for (uint32_t s = kSecs; s < kFirstFree; ++s) ASSERT_FALSE(Inspector(m).epcm(s).valid);
 
   // Back from the root down, every VA page into another slot.
   constexpr uint32_t kRootAgain = kSecs;
@@ -246,7 +248,8 @@ TEST_F(PagingRoundtrip, ManyCyclesKeepContents) {
     for (uint32_t s = kFirstReg; s < kFirstReg + 8; ++s) {
       Blob b;
       const PAddr va = pager.va_slot(kVaRoot, s);
-      ASSERT_EQ(m.epcm(s).blocked ? pager.ewb(s, va, b) : pager.evict(s, va, b), Result::ok());
+      ASSERT_EQ(Inspector(m).epcm(s).blocked ? pager.ewb(s, va, b) : pager.evict(s, va, b),
+                Result::ok());
       ASSERT_EQ(eldb ? pager.eldb(b, s) : pager.eldu(b, s), Result::ok());
       expect_restored(s, s, kSecs, eldb);
     }
@@ -278,7 +281,7 @@ TEST_F(PagingUnderEnclave, CpuInsideSinceBeforeEtrackBlocksEvictionUntilItLeaves
   const uint32_t data = slot(TestEnclave::kData);
   ASSERT_EQ(eenter(), Result::ok());
   ASSERT_EQ(store64(0, la(TestEnclave::kData), 0xFEED), Result::ok());
-  const std::vector<TlbEntryView> tlb = cpu(0).view().tlb;
+  const std::vector<TlbEntryView> tlb = Inspector(m()).cpu_view(0).tlb;
   ASSERT_TRUE(std::any_of(tlb.begin(), tlb.end(),
                           [&](const TlbEntryView& t) { return t.slot == data; }));
 
@@ -288,9 +291,9 @@ TEST_F(PagingUnderEnclave, CpuInsideSinceBeforeEtrackBlocksEvictionUntilItLeaves
   pt().clear(la(TestEnclave::kData));
   ASSERT_EQ(pager->etrack(secs()), Result::ok());
   Blob b;
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(pager->ewb(data, pager->va_slot(kVaPage, 0), b), Result::error(SgxCode::kNotTracked));
-  EXPECT_EQ(m().snapshot(), before);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
 
   // The IPI forces CPU 0 out (AEX flushes its TLB); now the eviction goes through and
   // no TLB maps the slot.
@@ -298,7 +301,8 @@ TEST_F(PagingUnderEnclave, CpuInsideSinceBeforeEtrackBlocksEvictionUntilItLeaves
   ASSERT_TRUE(cpu(0).take_interrupt());
   ASSERT_EQ(pager->ewb(data, pager->va_slot(kVaPage, 0), b), Result::ok());
   for (uint32_t c = 0; c < m().cpu_count(); ++c) {
-    for (const TlbEntryView& t : cpu(c).view().tlb) EXPECT_NE(t.slot, data) << "cpu " << c;
+    for (const TlbEntryView& t : Inspector(m()).cpu_view(c).tlb)
+      EXPECT_NE(t.slot, data) << "cpu " << c;
   }
 
   // Reloaded elsewhere and mapped there, the page holds what the enclave wrote.
@@ -313,10 +317,11 @@ TEST_F(PagingUnderEnclave, TrimPageKeepsItsTypeAndModifiedState) {
   const uint32_t page = slot(TestEnclave::kData2);
   testlib::Sgx2Ops ops(m(), kKernel);
   ASSERT_EQ(ops.emodt(page, sf::type(PageType::kTrim)), Result::ok());
-  const EpcmEntry trimmed = m().epcm(page);
+  const EpcmEntry trimmed = Inspector(m()).epcm(page);
   ASSERT_EQ(trimmed.type, PageType::kTrim);
   ASSERT_TRUE(trimmed.modified);
-  const std::vector<uint8_t> bytes(m().page(page), m().page(page) + kPageSize);
+  const std::vector<uint8_t> bytes(Inspector(m()).page(page),
+                                   Inspector(m()).page(page) + kPageSize);
 
   Blob b;
   ASSERT_EQ(pager->evict(page, pager->va_slot(kVaPage, 0), b), Result::ok());
@@ -325,8 +330,8 @@ TEST_F(PagingUnderEnclave, TrimPageKeepsItsTypeAndModifiedState) {
   EpcmEntry want = trimmed;
   want.stamped = false;
   want.stamp = 0;
-  EXPECT_EQ(m().epcm(kFree), want);
-  EXPECT_EQ(std::memcmp(m().page(kFree), bytes.data(), kPageSize), 0);
+  EXPECT_EQ(Inspector(m()).epcm(kFree), want);
+  EXPECT_EQ(std::memcmp(Inspector(m()).page(kFree), bytes.data(), kPageSize), 0);
 }
 
 }  // namespace

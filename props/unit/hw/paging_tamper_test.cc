@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/pager.h"
@@ -66,12 +67,12 @@ class PagingTamper : public ::testing::Test {
   // `b` does not reload: MAC failure, target still invalid, its VA slot and everything
   // else unchanged.
   void expect_mac_failure(const Blob& b, uint32_t target = kTarget) {
-    const Snapshot before = m.snapshot();
-    const uint64_t failures = m.counters().mac_failures;
+    const Snapshot before = Inspector(m).snapshot();
+    const uint64_t failures = Inspector(m).counters().mac_failures;
     EXPECT_EQ(pager.eldu(b, target), Result::error(SgxCode::kMacCompareFail));
-    EXPECT_EQ(m.snapshot(), before);
-    EXPECT_FALSE(m.epcm(target).valid);
-    EXPECT_EQ(m.counters().mac_failures, failures + 1);
+    EXPECT_EQ(Inspector(m).snapshot(), before);
+    EXPECT_FALSE(Inspector(m).epcm(target).valid);
+    EXPECT_EQ(Inspector(m).counters().mac_failures, failures + 1);
   }
 
   Machine m;
@@ -84,7 +85,7 @@ class PagingTamper : public ::testing::Test {
 
 TEST_F(PagingTamper, GenuineBlobReloads) {
   ASSERT_EQ(pager.eldu(blob, kTarget), Result::ok());
-  EXPECT_EQ(std::memcmp(m.page(kTarget), page.data(), kPageSize), 0);
+  EXPECT_EQ(std::memcmp(Inspector(m).page(kTarget), page.data(), kPageSize), 0);
 }
 
 TEST_F(PagingTamper, OlderBlobIsMacCompareFail) {
@@ -209,7 +210,7 @@ class PagingKey : public PagingTamper {
     }
     Blob own;
     if (!p.evict(kReg, p.va_slot(kVa, 0), own).succeeded()) return Result::gp();
-    EXPECT_EQ(twin.va_slots(kVa).at(0), m.va_slots(kVa).at(0));
+    EXPECT_EQ(Inspector(twin).va_slots(kVa).at(0), Inspector(m).va_slots(kVa).at(0));
     return p.eldu(blob, kTarget);
   }
 

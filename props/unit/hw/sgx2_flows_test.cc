@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/sgx2_fixture.h"
 #include "uapi/page_type.h"
@@ -27,7 +28,7 @@ class Sgx2Flows : public testlib::Sgx2Fixture {
 
   // The TLB entry CPU `c` holds for the page at `offset`, if any.
   std::optional<TlbEntryView> tlb_entry(uint32_t c, uint64_t offset) {
-    for (const TlbEntryView& e : m().cpu_view(c).tlb) {
+    for (const TlbEntryView& e : Inspector(m()).cpu_view(c).tlb) {
       if (e.page == la(offset)) return e;
     }
     return std::nullopt;
@@ -73,13 +74,13 @@ TEST_F(Sgx2Flows, RestrictionIsNotTrackedForACpuThatEnteredBeforeTheEtrack) {
   ASSERT_EQ(emodpr(kPage2, kReg | kR), Result::ok());
   ASSERT_EQ(etrack(), Result::ok());
   EXPECT_EQ(eaccept(0, kReg | kR | kPr, kPage2), Result::error(SgxCode::kNotTracked));
-  EXPECT_TRUE(m().epcm(slot(kPage2)).pr);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kPage2)).pr);
 
   // Leaving and entering again gives the CPU the new epoch: now the change is tracked.
   ASSERT_EQ(cpu().eexit(kAep), Result::ok());
   ASSERT_EQ(eenter(), Result::ok());
   ASSERT_EQ(eaccept(0, kReg | kR | kPr, kPage2), Result::ok());
-  EXPECT_FALSE(m().epcm(slot(kPage2)).pr);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kPage2)).pr);
 }
 
 TEST_F(Sgx2Flows, StaleTlbWriteWorksAfterRestrictionUntilTheCpuTakesAnAex) {
@@ -99,7 +100,7 @@ TEST_F(Sgx2Flows, StaleTlbWriteWorksAfterRestrictionUntilTheCpuTakesAnAex) {
   // again and meets the EPCM.
   m().ipi(0);
   ASSERT_TRUE(cpu().take_interrupt());
-  EXPECT_TRUE(m().cpu_view(0).tlb.empty());
+  EXPECT_TRUE(Inspector(m()).cpu_view(0).tlb.empty());
   ASSERT_EQ(eresume(), Result::ok());
   EXPECT_EQ(store64(0, la(kPage2), 3), Result::pf(la(kPage2), kEpcmWrite));
 
@@ -182,7 +183,7 @@ TEST_F(Sgx2Flows, NewTcsCanBeEnteredOnceAccepted) {
 
   ASSERT_EQ(eenter(1, kAug), Result::ok());
   EXPECT_EQ(cpu(1).regs().rip, la(TestEnclave::kCode));
-  EXPECT_EQ(m().cpu_view(1).tcs, la(kAug));
+  EXPECT_EQ(Inspector(m()).cpu_view(1).tcs, la(kAug));
   EXPECT_EQ(load64(1, la(TestEnclave::kData)), uint64_t(kTcsType | kModified))
       << "the enclave's memory, seen from the new thread";
 }
@@ -210,7 +211,7 @@ TEST_F(Sgx2Flows, TrimmedPageIsAcceptedThenRemoved) {
   EXPECT_EQ(emodpr(kPage2, kReg | kR | kW | kX), Result::epcm_pf(m().epc_addr(slot(kPage2))));
   ASSERT_EQ(eenter(), Result::ok());  // an enclave thread still runs
   EXPECT_EQ(cpu(kKernel).eremove(m().epc_addr(slot(kPage2))), Result::ok());
-  EXPECT_FALSE(m().epcm(slot(kPage2)).valid);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kPage2)).valid);
 }
 
 // ---- accesses to pages with a change outstanding fault with the SGX bit

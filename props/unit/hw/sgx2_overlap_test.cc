@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/pause_at.h"
 #include "testlib/sgx2_fixture.h"
@@ -30,7 +31,7 @@ class Sgx2Overlap : public testlib::Sgx2Fixture {
   // Every EPCM entry, read without the CPU locks (a parked ENCLU leaf holds its CPU's).
   std::vector<EpcmEntry> epcm_all() {
     std::vector<EpcmEntry> v;
-    for (uint32_t i = 0; i < m().epc_pages(); ++i) v.push_back(m().epcm(i));
+    for (uint32_t i = 0; i < m().epc_pages(); ++i) v.push_back(Inspector(m()).epcm(i));
     return v;
   }
   // The test thread's leaf is refused with `refusal` and changes no EPCM entry.
@@ -69,12 +70,12 @@ TEST_F(Sgx2Overlap, EmodprWhileEmodprHoldsPageIsEpcPageConflict) {
   const Result first = overlap(
       "emodpr.locked", [&] { return emodpr_on(kKernel, kReg | kR); },
       [&] {
-        const Snapshot before = m().snapshot();
+        const Snapshot before = Inspector(m()).snapshot();
         EXPECT_EQ(emodpr_on(kOtherKernel, kReg | kR), Result::error(SgxCode::kEpcPageConflict));
-        EXPECT_EQ(m().snapshot(), before);
+        EXPECT_EQ(Inspector(m()).snapshot(), before);
       });
   EXPECT_EQ(first, Result::ok());
-  EXPECT_TRUE(m().epcm(slot(kPage)).pr);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kPage)).pr);
 }
 
 TEST_F(Sgx2Overlap, EmodprWhileEmodtHoldsPageIsEpcPageConflict) {
@@ -93,9 +94,9 @@ TEST_F(Sgx2Overlap, EmodprWhileAnSgx1LeafHoldsPageIsGp) {
   const Result removed = overlap(
       "eremove.locked", [&] { return eremove_on(kKernel); },
       [&] {
-        const Snapshot before = m().snapshot();
+        const Snapshot before = Inspector(m()).snapshot();
         EXPECT_EQ(emodpr_on(kOtherKernel, kReg | kR), Result::gp());
-        EXPECT_EQ(m().snapshot(), before);
+        EXPECT_EQ(Inspector(m()).snapshot(), before);
       });
   EXPECT_EQ(removed, Result::ok());
 }
@@ -117,8 +118,8 @@ TEST_F(Sgx2Overlap, EmodprSharesPageWithEblock) {
       "eblock.locked", [&] { return cpu(kKernel).eblock(m().epc_addr(slot(kPage))); },
       [&] { EXPECT_EQ(emodpr_on(kOtherKernel, kReg | kR), Result::ok()); });
   EXPECT_EQ(blocked, Result::ok());
-  EXPECT_TRUE(m().epcm(slot(kPage)).blocked);
-  EXPECT_TRUE(m().epcm(slot(kPage)).pr);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kPage)).blocked);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kPage)).pr);
 }
 
 // ---- EMODT
@@ -127,9 +128,9 @@ TEST_F(Sgx2Overlap, EmodtWhileAnSgx1LeafHoldsPageIsEpcPageConflict) {
   const Result removed = overlap(
       "eremove.locked", [&] { return eremove_on(kKernel); },
       [&] {
-        const Snapshot before = m().snapshot();
+        const Snapshot before = Inspector(m()).snapshot();
         EXPECT_EQ(emodt_on(kOtherKernel, kTrim), Result::error(SgxCode::kEpcPageConflict));
-        EXPECT_EQ(m().snapshot(), before);
+        EXPECT_EQ(Inspector(m()).snapshot(), before);
       });
   EXPECT_EQ(removed, Result::ok());
 }
@@ -172,7 +173,7 @@ TEST_F(Sgx2Overlap, EmodpeWhileEacceptHoldsPageIsGp) {
     EXPECT_FALSE(cpu(1).in_enclave_mode()) << "delivered by AEX";
   });
   EXPECT_EQ(accepted, Result::ok());
-  EXPECT_FALSE(m().epcm(slot(kPage)).pr);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kPage)).pr);
 }
 
 TEST_F(Sgx2Overlap, EacceptWhileEmodpeHoldsPageIsGp) {
@@ -182,8 +183,8 @@ TEST_F(Sgx2Overlap, EacceptWhileEmodpeHoldsPageIsGp) {
     EXPECT_FALSE(cpu(0).in_enclave_mode()) << "delivered by AEX";
   });
   EXPECT_EQ(extended, Result::ok());
-  EXPECT_TRUE(m().epcm(slot(kPage)).x);
-  EXPECT_TRUE(m().epcm(slot(kPage)).pr) << "the restriction is still to be accepted";
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kPage)).x);
+  EXPECT_TRUE(Inspector(m()).epcm(slot(kPage)).pr) << "the restriction is still to be accepted";
 }
 
 TEST_F(Sgx2Overlap, EacceptWhileEmodprHoldsPageIsGp) {
@@ -214,7 +215,7 @@ TEST_F(Sgx2Overlap, EacceptcopyWhileEacceptcopyHoldsDestinationIsGp) {
                        Result::gp());
       });
   EXPECT_EQ(copied, Result::ok());
-  EXPECT_FALSE(m().epcm(slot(kAug)).pending);
+  EXPECT_FALSE(Inspector(m()).epcm(slot(kAug)).pending);
 }
 
 TEST_F(Sgx2Overlap, EacceptWhileEacceptcopyHoldsDestinationIsGp) {

@@ -13,6 +13,8 @@
 #include <optional>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "hw/internals.h"
 #include "hw/machine.h"
 #include "hw/page_table.h"
 #include "sched/mutex.h"
@@ -73,11 +75,11 @@ class EnclaveThread : public Base {
   void expect_refused(const Result& got, uint64_t offset, uint32_t error_code) {
     EXPECT_EQ(got, Result::pf(this->la(offset), error_code));
     EXPECT_FALSE(this->cpu().in_enclave_mode());
-    EXPECT_TRUE(this->m().cpu_view(0).tlb.empty());
+    EXPECT_TRUE(Inspector(this->m()).cpu_view(0).tlb.empty());
   }
   // CPU 0's TLB entry for the page at `offset`, if any.
   std::optional<TlbEntryView> tlb_entry(uint64_t offset) {
-    for (const TlbEntryView& e : this->m().cpu_view(0).tlb) {
+    for (const TlbEntryView& e : Inspector(this->m()).cpu_view(0).tlb) {
       if (e.page == this->la(offset)) return e;
     }
     return std::nullopt;
@@ -92,9 +94,9 @@ class EnclaveThread : public Base {
   // so the tests isolating those checks set the field directly.
   template <typename Edit>
   void edit_epcm(uint64_t offset, const Edit& edit) {
-    Machine& machine = this->m();
-    sched::MutexLock l(machine.mu());
-    edit(machine.epcm_entry(this->slot(offset)));
+    MachineState& s = Internals::of(this->m());
+    sched::MutexLock l(s.mu());
+    edit(s.epcm_entry(this->slot(offset)));
   }
 };
 
@@ -248,7 +250,7 @@ TEST_F(TlbFillChecks, BlockedPageIsPf8007UntilReloaded) {
   ASSERT_EQ(pager.etrack(enclave().secs_slot()), Result::ok());
   ASSERT_EQ(pager.ewb(slot(kPage), pager.va_slot(kVaPage, 0), blob), Result::ok());
   ASSERT_EQ(pager.eldu(blob, slot(kPage)), Result::ok());
-  ASSERT_FALSE(m().epcm(slot(kPage)).blocked);
+  ASSERT_FALSE(Inspector(m()).epcm(slot(kPage)).blocked);
   ASSERT_EQ(eresume(), Result::ok());
   EXPECT_EQ(store(kPage, 1), Result::ok());
   EXPECT_EQ(tlb_entry(kPage), entry(kPage, true, true, false));
@@ -257,7 +259,7 @@ TEST_F(TlbFillChecks, BlockedPageIsPf8007UntilReloaded) {
 TEST_F(TlbFillChecks, PageWithRestrictionPendingIsUsedWithItsRights) {
   // EMODPR that keeps R and W still sets PR; PR is no reason to refuse.
   ASSERT_EQ(emodpr(kPage, kReg | kR | kW), Result::ok());
-  ASSERT_TRUE(m().epcm(slot(kPage)).pr);
+  ASSERT_TRUE(Inspector(m()).epcm(slot(kPage)).pr);
   EXPECT_EQ(store(kPage, 1), Result::ok());
   EXPECT_EQ(tlb_entry(kPage), entry(kPage, true, true, false));
 }
@@ -293,7 +295,7 @@ TEST_F(TlbFillStale, EntryKeepsWriteRightThePteLostUntilIpi) {
 
   m().ipi(0);
   EXPECT_EQ(store(kPage, 3), Result::interrupted());
-  EXPECT_TRUE(m().cpu_view(0).tlb.empty());
+  EXPECT_TRUE(Inspector(m()).cpu_view(0).tlb.empty());
   ASSERT_EQ(eresume(), Result::ok());
   // The walk after the IPI reads the new PTE.
   expect_refused(store(kPage, 3), kPage, kPteRefusedWrite);

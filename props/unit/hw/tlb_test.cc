@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "hw/cpu.h"
+#include "hw/inspect.h"
 #include "hw/machine.h"
 #include "testlib/enclave_fixture.h"
 #include "testlib/sgx2_ops.h"
@@ -38,7 +39,7 @@ class Tlb : public testlib::EnclaveFixture {
 TEST_F(Tlb, MissFillsEntryWithEpcmAndPteRights) {
   ASSERT_EQ(store64(0, data(), 5), Result::ok());
   EXPECT_EQ(load64(0, data()), 5u);
-  const CpuView v = m().cpu_view(0);
+  const CpuView v = Inspector(m()).cpu_view(0);
   ASSERT_EQ(v.tlb.size(), 1u);
   EXPECT_EQ(
       v.tlb[0],
@@ -52,7 +53,7 @@ TEST_F(Tlb, FillIntersectsEpcmWithPte) {
   uint64_t insn;
   ASSERT_EQ(cpu().fetch(code(), &insn, 8), Result::ok());
   EXPECT_EQ(insn, 0x9090909090909090ull);
-  const std::vector<TlbEntryView> tlb = m().cpu_view(0).tlb;  // by linear page
+  const std::vector<TlbEntryView> tlb = Inspector(m()).cpu_view(0).tlb;  // by linear page
   ASSERT_EQ(tlb.size(), 2u);
   EXPECT_EQ(
       tlb[0],
@@ -157,7 +158,7 @@ TEST_F(Tlb, EntryLackingTheRightIsRewalked) {
   (void)load64(0, data());  // fills R only
   pt().set(data(), pte(TestEnclave::kData, true, true));
   EXPECT_EQ(store64(0, data(), 9), Result::ok());
-  EXPECT_TRUE(m().cpu_view(0).tlb[0].w);
+  EXPECT_TRUE(Inspector(m()).cpu_view(0).tlb[0].w);
 }
 
 TEST_F(Tlb, EnterFlushesTheTlb) {
@@ -166,7 +167,7 @@ TEST_F(Tlb, EnterFlushesTheTlb) {
   ASSERT_EQ(cpu().set_regs(outside_regs()), Result::ok());
   // Nothing fills the TLB outside enclave mode, and EENTER starts from an empty one.
   ASSERT_EQ(eenter(), Result::ok());
-  EXPECT_TRUE(m().cpu_view(0).tlb.empty());
+  EXPECT_TRUE(Inspector(m()).cpu_view(0).tlb.empty());
 }
 
 TEST_F(Tlb, AccessCrossingIntoAFaultingPageChangesNothing) {
@@ -178,7 +179,7 @@ TEST_F(Tlb, AccessCrossingIntoAFaultingPageChangesNothing) {
   pt().clear(la(TestEnclave::kData2));
   EXPECT_EQ(store64(0, end, 0x2222222222222222ull), Result::pf(la(TestEnclave::kData2), 0x6));
   uint32_t low;
-  std::memcpy(&low, m().page(slot(TestEnclave::kData)) + kPageSize - 4, 4);
+  std::memcpy(&low, Inspector(m()).page(slot(TestEnclave::kData)) + kPageSize - 4, 4);
   EXPECT_EQ(low, 0x11111111u);
 }
 
@@ -186,7 +187,7 @@ TEST_F(Tlb, AccessCrossingTwoEnclavePagesSucceeds) {
   const LAddr end = la(TestEnclave::kData2) - 4;
   ASSERT_EQ(store64(0, end, 0x0123456789ABCDEFull), Result::ok());
   EXPECT_EQ(load64(0, end), 0x0123456789ABCDEFull);
-  EXPECT_EQ(m().cpu_view(0).tlb.size(), 2u);
+  EXPECT_EQ(Inspector(m()).cpu_view(0).tlb.size(), 2u);
 }
 
 TEST_F(Tlb, WiderThanEightBytesIsUd) {
@@ -207,7 +208,7 @@ TEST_F(Tlb, EnclaveReadsAndWritesUserMemoryThroughPaging) {
   EXPECT_EQ(load64(0, kUser), 42u);
   ASSERT_EQ(store64(0, kUser + 8, 43), Result::ok());
   EXPECT_EQ(enclave().memory().get<uint64_t>(user_ + 8), 43u);
-  EXPECT_TRUE(m().cpu_view(0).tlb.empty());  // only enclave pages are cached
+  EXPECT_TRUE(Inspector(m()).cpu_view(0).tlb.empty());  // only enclave pages are cached
 }
 
 TEST_F(Tlb, EpcOutsideElrangeIsAbortPageForTheEnclave) {
@@ -228,19 +229,19 @@ TEST_F(Tlb, FetchOutsideElrangeIsGp) {
 TEST_F(Tlb, OutsideEnclaveModeEnclavePagesAreTheAbortPage) {
   ASSERT_EQ(store64(0, data(), 7), Result::ok());
   ASSERT_EQ(cpu().eexit(kCallSite), Result::ok());
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(load64(0, data()), ~uint64_t(0));
   EXPECT_EQ(store64(0, data(), 8), Result::ok());
-  EXPECT_EQ(m().snapshot(), before);  // the write was dropped, nothing was cached
+  EXPECT_EQ(Inspector(m()).snapshot(), before);  // the write was dropped, nothing was cached
 }
 
 TEST_F(Tlb, OutsideEnclaveModeFaultsAreNotExits) {
   ASSERT_EQ(cpu().eexit(kCallSite), Result::ok());
   pt().clear(data());
-  const Snapshot before = m().snapshot();
+  const Snapshot before = Inspector(m()).snapshot();
   EXPECT_EQ(store64(0, data(), 8), Result::pf(data(), 0x6));
-  EXPECT_EQ(m().snapshot(), before);
-  EXPECT_EQ(m().counters().aex, 0u);
+  EXPECT_EQ(Inspector(m()).snapshot(), before);
+  EXPECT_EQ(Inspector(m()).counters().aex, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,3 @@
+// no-shared-code (impl includes model's arch/).
+#include "arch/state.h"
+#include "hw/machine.h"

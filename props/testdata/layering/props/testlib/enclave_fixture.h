@@ -1,0 +1,1 @@
+// Stub: an include target of the layering self-test.
