@@ -117,10 +117,7 @@ void print_epcm(hw::Machine& m, std::ostream& out) {
 
 }  // namespace
 
-bool run_selfcheck(const SelfCheckOptions& opts, std::ostream& out) {
-  hw::Config cfg;
-  cfg.epc_pages = opts.epc_pages;
-  if (opts.seed != 0) cfg.seed = opts.seed;
+bool run_selfcheck(const hw::Config& cfg, std::ostream& out) {
   hw::Machine m(cfg);
   Run run(m, out);
 

@@ -3,17 +3,14 @@
 // time, checks a few refusals, tears it down, and prints every step with its outcome.
 #pragma once
 
-#include <cstdint>
 #include <ostream>
+
+#include "hw/config.h"
 
 namespace sgxref::cli {
 
-struct SelfCheckOptions {
-  uint32_t epc_pages = 4096;
-  uint64_t seed = 0;  // 0: the machine's default seed
-};
-
+// Runs the self-check on a fresh machine of `cfg`, which needs at least 6 EPC pages.
 // Returns true when every leaf answered what the SDM says it must.
-bool run_selfcheck(const SelfCheckOptions& opts, std::ostream& out);
+bool run_selfcheck(const hw::Config& cfg, std::ostream& out);
 
 }  // namespace sgxref::cli

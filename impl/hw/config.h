@@ -8,6 +8,10 @@ namespace sgxref::hw {
 
 struct Config {
   uint32_t epc_pages = 4096;
+  // How many EPC sections CPUID(12h, 2+) enumerates: the EPC split into this many
+  // physically contiguous ranges of (nearly) equal size, section i on NUMA node i. A
+  // kernel keeps a free list per section and searches them (Linux's per-node lists).
+  uint32_t epc_sections = 1;
   uint32_t cpus = 4;
   uint32_t ram_pages = 1u << 18;  // 1 GiB of simulated RAM frames, allocated lazily
   // CPUID(12h,0).EDX[15:8]: a 64-bit enclave's SIZE must be below 2^this.

@@ -1,5 +1,6 @@
 #include "hw/machine.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "hw/cpu.h"
@@ -32,5 +33,17 @@ Result Machine::write(PAddr pa, const void* in, size_t n) {
 }
 
 void Machine::ipi(uint32_t cpu) { cpus_.at(cpu)->interrupt(); }
+
+std::vector<Machine::EpcSection> Machine::epc_sections() const {
+  const uint32_t n = std::max<uint32_t>(1, std::min(cfg_.epc_sections, epc_pages()));
+  std::vector<EpcSection> out;
+  uint32_t first = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t end = uint32_t(uint64_t(epc_pages()) * (i + 1) / n);
+    out.push_back(EpcSection{epc_addr(first), end - first});
+    first = end;
+  }
+  return out;
+}
 
 }  // namespace sgxref::hw

@@ -43,7 +43,15 @@ class Machine : private MachineState {
   // Call it holding no emulator lock.
   void ipi(uint32_t cpu);
 
-  // The EPC section: its size and where each page sits in physical memory.
+  // One EPC section as CPUID(12h, 2+) reports it.
+  struct EpcSection {
+    PAddr base;
+    uint32_t pages;
+  };
+  // The sections in CPUID order (Config::epc_sections of them, none empty).
+  std::vector<EpcSection> epc_sections() const;
+
+  // The EPC as a whole: its size and where each page sits in physical memory.
   using MachineState::epc_addr;
   using MachineState::epc_pages;
   using MachineState::epc_slot;
