@@ -13,7 +13,7 @@ namespace sgxref::cli {
 
 enum class Radix {
   kDecimal,       // digits 0-9 only; leading zeros allowed, still decimal
-  kDecimalOrHex,  // that, or 0x (or 0X) followed by 1 to 16 hex digits
+  kDecimalOrHex,  // that, or 0x (or 0X) then hex digits (leading zeros allowed)
 };
 
 // The value `text` spells, or nothing with `why` saying what is wrong: negative, not a

@@ -4,6 +4,7 @@
 // device's release runs, as the VFS calls ->release on the final fput.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "hw/address.h"
@@ -25,6 +26,12 @@ class FileOps {
   // Called with mmap_lock held for writing, before the VMA is inserted; the device may
   // set its vm_ops, flags and private data, or refuse the mapping.
   virtual int mmap(File&, Vma&) { return -ENODEV; }
+  // Before mmap picks an address: -errno refuses the mapping's flags (MAP_*); 0 lets the
+  // address space choose as it does for any file.
+  virtual long get_unmapped_area(File&, hw::LAddr /*addr*/, uint64_t /*len*/,
+                                 uint64_t /*pgoff*/, uint64_t /*flags*/) {
+    return 0;
+  }
   virtual void release(File&) {}
 };
 
@@ -41,7 +48,9 @@ class File {
   FileOps& ops() const { return ops_; }
   void mark_opened() { opened_ = true; }
 
-  void* private_data = nullptr;
+  // The device's object for this file; a reference, as the kref a driver takes when it
+  // stores its object in Linux's void* private_data.
+  std::shared_ptr<void> private_data;
 
  private:
   FileOps& ops_;

@@ -17,6 +17,11 @@ void Kernel::register_device(const std::string& name, FileOps& ops) {
   devices_[name] = &ops;
 }
 
+void Kernel::unregister_device(const std::string& name) {
+  sched::MutexLock l(mu_);
+  devices_.erase(name);
+}
+
 FileOps* Kernel::device(const std::string& name) const {
   sched::MutexLock l(mu_);
   const auto it = devices_.find(name);

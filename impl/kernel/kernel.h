@@ -33,6 +33,8 @@ class Kernel {
   // A misc device: user space opens it by name.
   void register_device(const std::string& name, FileOps& ops) EXCLUDES(mu_);
   FileOps* device(const std::string& name) const EXCLUDES(mu_);
+  // misc_deregister: the name no longer opens; files already open stay.
+  void unregister_device(const std::string& name) EXCLUDES(mu_);
 
  private:
   hw::Machine& m_;

@@ -23,6 +23,11 @@ Mm::~Mm() { k_.run_queue().forget(this); }
 long Mm::mmap(hw::LAddr addr, uint64_t len, uint64_t prot, uint64_t flags, FileRef file,
               uint64_t pgoff) {
   len = (len + hw::kPageSize - 1) & ~(hw::kPageSize - 1);
+  if (file) {
+    if (long ret = file->ops().get_unmapped_area(*file, addr, len, pgoff, flags); ret < 0) {
+      return ret;
+    }
+  }
   sched::WriterLock l(mmap_lock);
   if ((flags & MAP_FIXED) == 0) addr = unmapped_area(len);
   if (addr == 0 || addr + len > kTaskSize || addr + len < addr) return -ENOMEM;
@@ -46,10 +51,11 @@ long Mm::mmap(hw::LAddr addr, uint64_t len, uint64_t prot, uint64_t flags, FileR
 }
 
 int Mm::mprotect(hw::LAddr start, uint64_t len, uint64_t prot) {
+  if (len == 0) return 0;
   len = (len + hw::kPageSize - 1) & ~(hw::kPageSize - 1);
   const hw::LAddr end = start + len;
-  if (end < start) return -ENOMEM;
-  if (len == 0) return 0;
+  // A length that wraps, PAGE_ALIGN'ed to 0 included, is -ENOMEM (mm/mprotect.c).
+  if (end <= start) return -ENOMEM;
   sched::WriterLock l(mmap_lock);
   // The whole range must be mapped, and each VMA must allow the new rights, before
   // anything changes.
@@ -78,11 +84,28 @@ int Mm::mprotect(hw::LAddr start, uint64_t len, uint64_t prot) {
   for (auto it = vmas_.find(start); it != vmas_.end() && it->second->start < end; ++it) {
     Vma& v = *it->second;
     v.flags = (v.flags & ~kVmProtMask) | vm_flags_of(prot);
+    const bool none = (v.flags & kVmProtMask) == 0;
     // change_protection: present PTEs lose what the VMA no longer allows; a right the
-    // VMA gained is granted by the next fault.
+    // VMA gained is granted by the next fault. Under the page table lock, so a zap_pte
+    // (which takes no mmap_lock) is not undone by writing back what it cleared.
+    sched::MutexLock ptl(ptl_);
     for (hw::LAddr a = v.start; a < v.end; a += hw::kPageSize) {
       const hw::Pte pte = pt_.get(a);
-      if (!pte.present) continue;
+      if (!pte.present) {
+        // A PROT_NONE anonymous page given a right back: its frame is mapped again.
+        if (const auto h = protnone_.find(a); !none && h != protnone_.end()) {
+          pt_.set(a, pte_for(v, h->second));
+          protnone_.erase(h);
+        }
+        continue;
+      }
+      if (none) {
+        // PROT_NONE: a present PTE always allows reads, so none stays; an anonymous
+        // page's frame is kept aside (a driver's page faults back in later).
+        pt_.clear(a);
+        if (!v.file) protnone_.emplace(a, pte.pa);
+        continue;
+      }
       hw::Pte narrowed = pte;
       narrowed.writable = pte.writable && (v.flags & VM_WRITE) != 0;
       narrowed.nx = pte.nx || (v.flags & VM_EXEC) == 0;
@@ -128,14 +151,17 @@ FaultResult Mm::handle_mm_fault_locked(hw::LAddr a, bool write, bool exec) {
     return FaultResult::kSigsegv;
   }
   const hw::LAddr page = hw::page_of(a);
-  const hw::Pte pte = pt_.get(page);
-  if (pte.present) {
-    // The PTE is narrower than the VMA (mprotect widened it since): widen the PTE, as
-    // do_wp_page does for a shared mapping and a spurious fault does for the rest.
-    hw::Pte wide = pte_for(*v, pte.pa);
-    wide.accessed = pte.accessed;
-    pt_.set(page, wide);
-    return FaultResult::kHandled;
+  {
+    sched::MutexLock l(ptl_);
+    const hw::Pte pte = pt_.get(page);
+    if (pte.present) {
+      // The PTE is narrower than the VMA (mprotect widened it since): widen the PTE, as
+      // do_wp_page does for a shared mapping and a spurious fault does for the rest.
+      hw::Pte wide = pte_for(*v, pte.pa);
+      wide.accessed = pte.accessed;
+      pt_.set(page, wide);
+      return FaultResult::kHandled;
+    }
   }
   if (v->ops != nullptr) {
     switch (v->ops->fault(*v, page, write)) {
@@ -147,7 +173,16 @@ FaultResult Mm::handle_mm_fault_locked(hw::LAddr a, bool write, bool exec) {
   if (v->file) return FaultResult::kSigbus;  // a file mapping with no fault handler
   const hw::PAddr frame = k_.machine().ram().alloc();
   if (frame == 0) return FaultResult::kOom;
-  pt_.set(page, pte_for(*v, frame));
+  {
+    // do_anonymous_page: another fault on this page (mmap_lock is shared) may have
+    // mapped it meanwhile; its page stays and ours goes back.
+    sched::MutexLock l(ptl_);
+    if (!pt_.get(page).present) {
+      pt_.set(page, pte_for(*v, frame));
+      return FaultResult::kHandled;
+    }
+  }
+  k_.machine().ram().free(frame);
   return FaultResult::kHandled;
 }
 
@@ -163,12 +198,16 @@ hw::PAddr Mm::get_user_page(hw::LAddr a, bool write) {
 VmFault Mm::insert_pfn(Vma& vma, hw::LAddr addr, hw::PAddr pa) {
   if (!vma.contains(addr)) return VmFault::kSigbus;
   const hw::LAddr page = hw::page_of(addr);
+  sched::MutexLock l(ptl_);
   if (!pt_.get(page).present) pt_.set(page, pte_for(vma, pa));
   return VmFault::kNoPage;
 }
 
 void Mm::zap_pte(hw::LAddr addr) {
-  pt_.clear(hw::page_of(addr));
+  {
+    sched::MutexLock l(ptl_);
+    pt_.clear(hw::page_of(addr));
+  }
   flush_tlb();
 }
 
@@ -217,6 +256,10 @@ void Mm::unmap_range(hw::LAddr start, hw::LAddr end) {
 void Mm::remove_vma(VmaMap::iterator it) {
   Vma& v = *it->second;
   std::vector<hw::PAddr> frames;
+  for (auto h = protnone_.lower_bound(v.start); h != protnone_.end() && h->first < v.end;) {
+    frames.push_back(h->second);
+    h = protnone_.erase(h);
+  }
   for (hw::LAddr a = v.start; a < v.end; a += hw::kPageSize) {
     const hw::Pte pte = pt_.get(a);
     if (!pte.present) continue;
@@ -300,6 +343,14 @@ std::shared_ptr<Mm> Mm::dup() {
       }
       pte.accessed = false;
       child->pt_.set(a, pte);
+    }
+    for (auto h = protnone_.lower_bound(v->start); h != protnone_.end() && h->first < v->end;
+         ++h) {
+      const hw::PAddr frame = k_.machine().ram().alloc();
+      if (frame == 0) continue;
+      std::memcpy(k_.machine().ram().frame(frame), k_.machine().ram().frame(h->second),
+                  hw::kPageSize);
+      child->protnone_.emplace(h->first, frame);
     }
     Vma& c = *copy;
     child->vmas_.emplace(start, std::move(copy));

@@ -36,7 +36,9 @@ class MmuNotifier {
 // signals).
 enum class FaultResult { kHandled, kSigsegv, kSigbus, kOom };
 
-class Mm {
+// Held by shared_ptr: a reference keeps the struct (Linux's mmgrab/mm_count), while
+// mmget/mmput count the users of the address space (mm_users).
+class Mm : public std::enable_shared_from_this<Mm> {
  public:
   explicit Mm(Kernel& k);
   ~Mm();
@@ -121,6 +123,15 @@ class Mm {
   Kernel& k_;
   hw::PageTable pt_;
   VmaMap vmas_ GUARDED_BY(mmap_lock);
+  // The frames of anonymous pages mprotect made PROT_NONE, by linear page. x86 keeps
+  // such a page's frame in a PTE that is not present (_PAGE_PROTNONE); hw::Pte cannot
+  // hold a frame it does not map, so the frame waits here until a right comes back.
+  std::map<hw::LAddr, hw::PAddr> protnone_ GUARDED_BY(mmap_lock);
+  // The page table lock (Linux's PTE lock): a PTE edit that depends on what the PTE held
+  // (a fault installing one where none is, widening, mprotect's narrowing) and zap_pte
+  // take it, since faults hold mmap_lock only shared and zap_pte not at all. Innermost:
+  // after mmap_lock and any driver lock.
+  sched::Mutex ptl_{"mm.ptl"};
   std::atomic<uint64_t> cpumask_{0};
   std::atomic<int> users_{1};
 

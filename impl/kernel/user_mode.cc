@@ -4,6 +4,7 @@
 
 #include "hw/cpu.h"
 #include "kernel/task.h"
+#include "sched/scheduler.h"
 
 namespace sgxref::kernel {
 
@@ -18,20 +19,22 @@ FaultResult do_user_addr_fault(Mm& mm, const hw::Fault& f) {
 namespace {
 
 // One access of up to 8 bytes within a page, retried after each fault the kernel
-// resolves. A handler that keeps resolving without the access going through is a
-// SIGBUS, as Linux's fault retry limit would make it.
+// resolves, as user code re-executes the instruction on return from the fault. A
+// handler may resolve a fault without mapping anything (VM_FAULT_NOPAGE while a driver
+// writes the page out), so the retry is a spin-wait on other threads: a yield.
 template <typename Access>
 FaultResult access_with_faults(const Access& access) {
   Task& t = current();
-  for (int tries = 0; tries < 16; ++tries) {
+  for (;;) {
     const hw::Result r = access(this_cpu());
     if (!r.faulted()) return FaultResult::kHandled;
-    if (r.fault.vector == hw::Vector::kIntr) continue;
-    if (FaultResult fr = do_user_addr_fault(*t.mm(), r.fault); fr != FaultResult::kHandled) {
-      return fr;
+    if (r.fault.vector != hw::Vector::kIntr) {
+      if (FaultResult fr = do_user_addr_fault(*t.mm(), r.fault); fr != FaultResult::kHandled) {
+        return fr;
+      }
     }
+    sched::yield("user.fault_retry");
   }
-  return FaultResult::kSigbus;
 }
 
 template <typename Step>

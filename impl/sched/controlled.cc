@@ -107,6 +107,15 @@ void Controlled::at(const char* point) {
   if (over_) leave(l);
 }
 
+void Controlled::yielded(const char* point) {
+  Lock l(mu_);
+  if (!over_) {
+    self().point = point;
+    if (const std::optional<int> next = decide(detail::t_id, true, true)) pass(l, *next);
+  }
+  if (over_) leave(l);
+}
+
 void Controlled::blocked(const void* resource, const char* point) {
   Lock l(mu_);
   if (!over_) {
@@ -145,8 +154,8 @@ void Controlled::wake(const void* resource) {
 
 // Asks the strategy who goes on and records the step; nullopt when nobody does, the run
 // having completed or ended (over_).
-std::optional<int> Controlled::decide(int current, bool can_continue) {
-  Decision d{current, can_continue, {}};
+std::optional<int> Controlled::decide(int current, bool can_continue, bool yielded) {
+  Decision d{current, can_continue, yielded, {}};
   for (size_t id = 0; id < slots_.size(); ++id) {
     const Slot& s = *slots_[id];
     const bool continues = int(id) == current && can_continue;

@@ -41,6 +41,7 @@ class Controlled final : public Scheduler {
   void started() override;
   void ended(std::exception_ptr error) override;
   void at(const char* point) override;
+  void yielded(const char* point) override;
   void blocked(const void* resource, const char* point) override;
   void released(const void* resource) noexcept override;
   void unlocked(const void* resource, const char* point) noexcept override;
@@ -51,7 +52,7 @@ class Controlled final : public Scheduler {
 
   Slot& self();
   void wake(const void* resource);
-  std::optional<int> decide(int current, bool can_continue);
+  std::optional<int> decide(int current, bool can_continue, bool yielded = false);
   void give(int next);
   void pass(Lock& l, int next);
   void end_run(Outcome::End end, std::string why);

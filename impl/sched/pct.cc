@@ -25,15 +25,26 @@ class Pct final : public Strategy {
     // A thread's priority is drawn when it is first seen; ids are seen in the same order
     // in every run of the same test, so the draws are too.
     for (const Candidate& c : d.runnable) {
-      if (size_t(c.thread) >= priority_.size()) priority_.resize(size_t(c.thread) + 1, 0);
-      if (priority_[size_t(c.thread)] == 0) {
-        priority_[size_t(c.thread)] = depth_ + rng_.below(uint64_t(1) << 62);
+      if (size_t(c.thread) >= priority_.size()) {
+        priority_.resize(size_t(c.thread) + 1, 0);
+        seen_.resize(size_t(c.thread) + 1, false);
+      }
+      if (!seen_[size_t(c.thread)]) {
+        seen_[size_t(c.thread)] = true;
+        priority_[size_t(c.thread)] = int64_t(depth_ + rng_.below(uint64_t(1) << 62));
       }
     }
     const auto change = std::find(change_at_.begin(), change_at_.end(), step_);
     if (change != change_at_.end() && d.current >= 0) {
       // The i-th change point (from 1) gives priority i, below every initial priority.
-      priority_[size_t(d.current)] = uint64_t(change - change_at_.begin()) + 1;
+      priority_[size_t(d.current)] = int64_t(change - change_at_.begin()) + 1;
+    }
+    if (d.current_yielded && d.current >= 0) {
+      // A spinning thread waits for another: below everyone, or it would spin forever
+      // (the fair variant of PCT; CHESS treats yields the same way).
+      int64_t lowest = priority_[size_t(d.current)];
+      for (const Candidate& c : d.runnable) lowest = std::min(lowest, priority_[size_t(c.thread)]);
+      priority_[size_t(d.current)] = lowest - 1;
     }
     int best = d.runnable.front().thread;
     for (const Candidate& c : d.runnable) {
@@ -46,7 +57,8 @@ class Pct final : public Strategy {
   Rng rng_;
   uint64_t depth_;
   std::vector<uint64_t> change_at_;  // decision numbers, from 1
-  std::vector<uint64_t> priority_;   // by thread id; 0: not seen yet
+  std::vector<int64_t> priority_;  // by thread id
+  std::vector<bool> seen_;         // whether a thread has its priority yet
   uint64_t step_ = 0;
 };
 

@@ -38,6 +38,9 @@ class CAPABILITY("mutex") RwMutex {
   }
 
   bool try_lock() TRY_ACQUIRE(true) { return m_.try_lock(); }
+  // Tells the analysis that a caller up the stack holds the lock at least for reading,
+  // where an interface cannot say so (mmap_assert_locked in a fault handler).
+  void assert_held_shared() const ASSERT_SHARED_CAPABILITY(this) {}
   bool try_lock_shared() TRY_ACQUIRE_SHARED(true) { return m_.try_lock_shared(); }
 
   const char* name() const { return name_; }

@@ -38,6 +38,10 @@ class Scheduler {
   // The calling thread reached a named scheduling point and may be preempted here.
   // May throw Aborted.
   virtual void at(const char* point) = 0;
+  // As at(), from a thread that spins waiting for another to make progress (a fault
+  // retried until a page is back, a lock dropped and retaken): a strategy that could
+  // otherwise run it forever lets the others go first. May throw Aborted.
+  virtual void yielded(const char* point) { at(point); }
   // The calling thread cannot make progress until `resource` changes (a held mutex,
   // a condition variable it waits on, a thread it joins); `point` names what it waits
   // for. The strategy runs someone else and returns when the caller should retry. May
@@ -66,6 +70,11 @@ inline int this_thread_id() { return detail::t_id; }
 
 inline void point(const char* name) {
   if (Scheduler* s = current()) s->at(name);
+}
+
+// A scheduling point of a spin-wait (see Scheduler::yielded).
+inline void yield(const char* name) {
+  if (Scheduler* s = current()) s->yielded(name);
 }
 
 }  // namespace sgxref::sched

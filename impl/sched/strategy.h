@@ -20,6 +20,7 @@ struct Candidate {
 struct Decision {
   int current;                      // the thread that reached it; -1 when the run starts
   bool current_can_continue;        // false if it blocked or ended
+  bool current_yielded = false;     // it spins waiting for another thread (sched::yield)
   std::vector<Candidate> runnable;  // ascending ids, never empty; includes `current`
                                     // iff current_can_continue
 };

@@ -17,6 +17,7 @@
 #define REQUIRES(...) SGXREF_TSA(requires_capability(__VA_ARGS__))
 #define REQUIRES_SHARED(...) SGXREF_TSA(requires_shared_capability(__VA_ARGS__))
 #define EXCLUDES(...) SGXREF_TSA(locks_excluded(__VA_ARGS__))
+#define ASSERT_SHARED_CAPABILITY(x) SGXREF_TSA(assert_shared_capability(x))
 #define ACQUIRE(...) SGXREF_TSA(acquire_capability(__VA_ARGS__))
 #define ACQUIRE_SHARED(...) SGXREF_TSA(acquire_shared_capability(__VA_ARGS__))
 #define RELEASE(...) SGXREF_TSA(release_capability(__VA_ARGS__))

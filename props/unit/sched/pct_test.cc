@@ -3,7 +3,12 @@
 // a bug of depth 2: depth 1 never finds it and depth 2 does within a few runs.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+
 #include "programs.h"
+#include "sched/controlled.h"
+#include "sched/thread.h"
 #include "sched/strategy.h"
 
 namespace sgxref::sched {
@@ -45,6 +50,30 @@ TEST(SchedPct, DepthTwoFindsALostUpdateWithinTwentySeeds) {
     }
   }
   FAIL() << "pct(1..20, 2) never lost an update";
+}
+
+// A thread spinning until another sets a flag: at plain points PCT would run the
+// higher-priority spinner forever; at yields (sched::yield) it lets the setter run.
+TEST(SchedPct, ASpinnerThatYieldsLetsTheThreadItWaitsForRun) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    test::Watchdog dog("pct spin-wait, seed " + std::to_string(seed));
+    std::atomic<bool> flag{false};
+    int spins = 0;
+    Controlled s(pct(seed, 2, kSteps));
+    const Outcome o = s.run([&] {
+      Thread setter("setter", [&] {
+        point("setter.before");
+        flag.store(true);
+      });
+      while (!flag.load()) {
+        ++spins;
+        yield("spin");
+      }
+      setter.join();
+    });
+    ASSERT_TRUE(o.completed()) << "seed " << seed << ": " << o.report();
+    EXPECT_LE(spins, 3) << "seed " << seed << ": a yield puts the spinner below the setter";
+  }
 }
 
 }  // namespace
