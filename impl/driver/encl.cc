@@ -1,5 +1,6 @@
 #include "driver/encl.h"
 
+#include <bit>
 #include <cstring>
 
 #include "driver/encls.h"
@@ -20,25 +21,36 @@ namespace {
 
 constexpr uint64_t kPcmdsPerPage = hw::kPageSize / sizeof(uapi::Pcmd);  // 32
 
+// memchr_inv over a backing page, read in place as kmap_local_page lets Linux read it.
 bool page_is_zero(hw::Machine& m, hw::PAddr pa) {
-  uint8_t buf[hw::kPageSize];
-  m.read(pa, buf, sizeof(buf));
-  for (uint8_t b : buf) {
-    if (b != 0) return false;
-  }
-  return true;
+  static constexpr uint8_t kZero[hw::kPageSize] = {};
+  const uint8_t* bytes = m.ram().frame(pa);
+  return bytes != nullptr && std::memcmp(bytes, kZero, hw::kPageSize) == 0;
 }
 
 }  // namespace
 
 uint32_t VaPage::alloc_slot() {
-  for (uint32_t i = 0; i < SGX_VA_SLOT_COUNT; ++i) {
-    if (!slots.test(i)) {
-      slots.set(i);
-      return i * 8;
+  for (size_t w = 0; w < slots.size(); ++w) {
+    if (slots[w] != ~uint64_t(0)) {
+      const int bit = std::countr_one(slots[w]);
+      slots[w] |= uint64_t(1) << bit;
+      return uint32_t(w * 64 + size_t(bit)) * 8;
     }
   }
   return 0;  // unreachable: callers take slots from a page that is not full
+}
+
+void VaPage::free_slot(uint32_t offset) {
+  const uint32_t slot = offset / 8;
+  slots[slot / 64] &= ~(uint64_t(1) << (slot % 64));
+}
+
+bool VaPage::full() const {
+  for (uint64_t w : slots) {
+    if (w != ~uint64_t(0)) return false;
+  }
+  return true;
 }
 
 Encl::Encl(Sgx& sgx) : sgx_(sgx) {

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <atomic>
-#include <bitset>
+#include <array>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -36,12 +36,12 @@ inline constexpr int SGX_VA_SLOT_COUNT = 512;
 // A Version Array page: 512 eight-byte slots, one per evicted page.
 struct VaPage {
   EpcPage* epc_page = nullptr;
-  std::bitset<SGX_VA_SLOT_COUNT> slots;
+  std::array<uint64_t, SGX_VA_SLOT_COUNT / 64> slots{};  // a bit per slot, set when taken
 
   // Byte offset of a free slot, now taken; the page must not be full.
   uint32_t alloc_slot();
-  void free_slot(uint32_t offset) { slots.reset(offset / 8); }
-  bool full() const { return slots.all(); }
+  void free_slot(uint32_t offset);
+  bool full() const;
 };
 
 // One page of the enclave (Linux's sgx_encl_page). Its fields are the enclave lock's.

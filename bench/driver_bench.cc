@@ -1,0 +1,184 @@
+// The driver's paging paths against the exact leaves they execute, run bare in the
+// same process, so each ratio is the driver's own overhead (issue 8 item 10):
+//
+//   reclaim_page/batch_leaves  one ksgxd batch (Sgx::reclaim_pages: isolate 16 pages,
+//     age them in every mm, take their backing, zap their PTEs, EBLOCK, EWB with the
+//     ETRACK it needs) over 16 EBLOCK, 1 ETRACK and 16 EWB issued directly into the same
+//     kind of backing frames. Refilling the EPC between batches is untimed in both.
+//   fault_evict/ewb_eldu  one access from user space to a page of an enclave four times
+//     the EPC (a #PF, the driver's fault handler reloading the page by ELDU, and, when
+//     free pages fall below the low watermark, ksgxd stepped inline) over
+//     BM_EwbEldu's EBLOCK, ETRACK, EWB and ELDU of one page (ewb_eldu_bench.cc).
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "driver/driver_fixture.h"
+#include "driver/main.h"
+#include "figures.h"
+#include "hw/cpu.h"
+#include "hw/inspect.h"
+#include "kernel/run_queue.h"
+#include "kernel/user_mode.h"
+#include "testlib/kernel_memory.h"
+#include "testlib/enclave_builder.h"
+#include "testlib/test_signing_key.h"
+#include "uapi/page_type.h"
+#include "uapi/secinfo.h"
+
+namespace {
+
+namespace hw = sgxref::hw;
+namespace uapi = sgxref::uapi;
+namespace driver = sgxref::driver;
+namespace kernel = sgxref::kernel;
+using sgxref::testlib::DriverFixture;
+using sgxref::testlib::DriverFixtureOptions;
+using sgxref::testlib::EnclaveSpec;
+
+constexpr uint64_t kPage = hw::kPageSize;
+constexpr int kBatch = driver::SGX_NR_TO_SCAN;
+
+static const sgxref::bench::Ratio kReclaim("reclaim_page/batch_leaves", "BM_ReclaimBatch",
+                                           "BM_BatchLeaves");
+static const sgxref::bench::Ratio kFault("fault_evict/ewb_eldu", "BM_FaultEvict",
+                                         "BM_EwbEldu");
+
+// Makes `n` evicted pages of `spec` resident again through the debugger's path, which
+// reloads them by ELDU without mapping them (so the next batch finds them not young).
+void reload(DriverFixture& f, const EnclaveSpec& spec, uint64_t first, uint64_t n) {
+  for (uint64_t i = first; i < first + n; ++i) {
+    uint64_t v = 0;
+    f.peek(spec.base + (1 + i) * kPage, &v, sizeof(v));
+  }
+}
+
+void BM_ReclaimBatch(benchmark::State& state) {
+  DriverFixtureOptions o;
+  o.epc_pages = 256;
+  DriverFixture f(o);
+  EnclaveSpec spec;
+  spec.reg_pages = 64;
+  f.build_enclave(spec);
+  driver::Sgx& sgx = f.sgx();
+  kernel::CpuHold cpu;
+  const uint64_t evictions_before = hw::Inspector(f.machine()).counters().evictions;
+  uint64_t batches = 0;
+  uint64_t next = 0;
+  for (auto _ : state) {
+    sgx.reclaim_pages();
+    ++batches;
+    state.PauseTiming();
+    // The LRU holds the enclave's pages in build order; bring the evicted ones back so
+    // each batch finds 16 resident, unreferenced pages at its head.
+    reload(f, spec, next, kBatch);
+    next = (next + kBatch) % spec.reg_pages;
+    state.ResumeTiming();
+  }
+  const uint64_t evicted = hw::Inspector(f.machine()).counters().evictions - evictions_before;
+  if (evicted < batches * kBatch || sgx.warnings() != 0) {
+    state.SkipWithError("a batch did not evict 16 pages, or the driver warned");
+  }
+  state.SetItemsProcessed(int64_t(batches * kBatch));
+}
+BENCHMARK(BM_ReclaimBatch);
+
+// The same leaves bare: 16 REG pages of an enclave built leaf by leaf are blocked,
+// tracked once and written out by EWB into backing frames; refilled by ELDU, untimed.
+void BM_BatchLeaves(benchmark::State& state) {
+  hw::Config cfg;
+  cfg.epc_pages = 64;
+  cfg.ram_pages = 1024;
+  hw::Machine m(cfg);
+  hw::Cpu& cpu = m.cpu(0);
+  sgxref::testlib::KernelMemory mem(m);
+  const uint32_t secs_slot = 0;
+  sgxref::testlib::EnclaveBuilder b(m, secs_slot);
+  const uint64_t base = 0x8000'0000;
+  if (!b.create(sgxref::testlib::make_secs(base, 32 * kPage)).succeeded()) {
+    state.SkipWithError("ECREATE failed");
+    return;
+  }
+  std::array<uint8_t, kPage> zero{};
+  std::vector<hw::PAddr> epc, backing, pcmd, pageinfo_in;
+  for (int i = 0; i < kBatch; ++i) {
+    const uint32_t slot = secs_slot + 1 + uint32_t(i);
+    if (!b.add(slot, base + uint64_t(i) * kPage, zero.data(),
+               uapi::secinfo_flag::kR | uapi::secinfo_flag::kW |
+                   uapi::secinfo_flag::type(uapi::PageType::kReg))
+             .succeeded()) {
+      state.SkipWithError("EADD failed");
+      return;
+    }
+    epc.push_back(m.epc_addr(slot));
+    backing.push_back(mem.frame());
+    pcmd.push_back(mem.frame());
+    const hw::PAddr in = mem.frame();
+    const uapi::PageInfo pi{base + uint64_t(i) * kPage, backing.back(), pcmd.back(),
+                            b.secs_addr()};
+    (void)m.write(in, &pi, sizeof pi);
+    pageinfo_in.push_back(in);
+  }
+  const uint32_t va = secs_slot + 1 + kBatch;
+  if (!cpu.epa(uint64_t(uapi::PageType::kVa), m.epc_addr(va)).succeeded()) {
+    state.SkipWithError("EPA failed");
+    return;
+  }
+  const hw::PAddr out = mem.frame();
+  bool ok = true;
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) ok &= cpu.eblock(epc[size_t(i)]).succeeded();
+    ok &= cpu.etrack(b.secs_addr()).succeeded();
+    for (int i = 0; i < kBatch; ++i) {
+      const uapi::PageInfo pi{0, backing[size_t(i)], pcmd[size_t(i)], 0};
+      (void)m.write(out, &pi, sizeof pi);
+      ok &= cpu.ewb(out, epc[size_t(i)], m.epc_addr(va) + uint64_t(i) * 8).succeeded();
+    }
+    state.PauseTiming();
+    for (int i = 0; i < kBatch; ++i) {
+      ok &= cpu.eldu(pageinfo_in[size_t(i)], epc[size_t(i)], m.epc_addr(va) + uint64_t(i) * 8)
+                .succeeded();
+    }
+    state.ResumeTiming();
+    if (!ok) {
+      state.SkipWithError("a paging leaf failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * kBatch);
+}
+BENCHMARK(BM_BatchLeaves);
+
+void BM_FaultEvict(benchmark::State& state) {
+  DriverFixtureOptions o;
+  o.epc_pages = 1024;
+  DriverFixture f(o);
+  EnclaveSpec spec;
+  spec.reg_pages = 4 * o.epc_pages;
+  f.build_enclave(spec);
+  kernel::CpuHold cpu;
+  const hw::Counters before = hw::Inspector(f.machine()).counters();
+  uint64_t i = 0;
+  uint64_t accesses = 0;
+  bool ok = true;
+  for (auto _ : state) {
+    f.reclaim_if_low();
+    uint64_t v = 0;
+    ok &= kernel::user_load(spec.base + (1 + i) * kPage, &v, sizeof(v)) ==
+          kernel::FaultResult::kHandled;
+    i = (i + 1) % spec.reg_pages;
+    ++accesses;
+  }
+  const hw::Counters after = hw::Inspector(f.machine()).counters();
+  // Past the first sweep over the EPC every access is a reload.
+  if (!ok || f.sgx().warnings() != 0 ||
+      (accesses > 2 * o.epc_pages && after.reloads - before.reloads < accesses - 2 * o.epc_pages)) {
+    state.SkipWithError("an access failed, was not a reload, or the driver warned");
+  }
+  state.SetItemsProcessed(int64_t(accesses));
+}
+BENCHMARK(BM_FaultEvict);
+
+}  // namespace
