@@ -1,5 +1,7 @@
 // sgxref: the command-line front end. `check` is the main job; until the checker
-// exists it runs the emulator self-check and says plainly what is not built yet.
+// exists it runs the emulator self-check and the kernel selftests' SGX1 scenarios on
+// the driver, and says plainly what is not built yet. `simulate` runs one scenario and
+// prints what happened.
 // Each command is one add_* function: it declares the command's options to CLI11 and
 // what the command runs once the whole line has parsed.
 #include <CLI/CLI.hpp>
@@ -17,7 +19,9 @@
 #include "cli/memory_budget.h"
 #include "cli/number_arg.h"
 #include "cli/selfcheck.h"
+#include "cli/simulate.h"
 #include "hw/config.h"
+#include "scenarios/sgx1_selftests.h"
 
 namespace {
 
@@ -26,8 +30,9 @@ using sgxref::cli::Radix;
 // What `check` cannot run yet. The footer of every check names each; strike a part off
 // here when it is built.
 constexpr const char* kNotBuilt[] = {
-    "the driver",
-    "the checker's flows over it",
+    "the SGX2 flows, virtual EPC and EPC accounting (issue 9)",
+    "the user-space model and the driver's property suites (issue 10)",
+    "the checker's flows over the driver",
     "the Python bindings",
 };
 
@@ -37,9 +42,9 @@ constexpr uint64_t kMinEpcPages = 8;
 constexpr uint64_t kMaxEpcPages = uint64_t(1) << 20;
 
 constexpr const char* kExitCodes =
-    "Exit status: 0 success; 1 the self-check failed, or memory ran out; 2 a bad command\n"
-    "line (or none), a command not built yet, or a machine too large for the memory\n"
-    "available.";
+    "Exit status: 0 success; 1 the self-check or a scenario failed, or memory ran out; 2 a\n"
+    "bad command line (or none), an unknown scenario, a command not built yet, or a machine\n"
+    "too large for the memory available.";
 
 // What the command the line selected runs, once the whole line has parsed; returns the
 // exit status. Running after the parse means a bad option later on the line stops the
@@ -55,8 +60,8 @@ std::string not_built_footer() {
     parts += kNotBuilt[i];
   }
   return "not built yet: " + parts +
-         ".\n`check` ran only the emulator self-check above; it gives no verdict on driver "
-         "flows.\n";
+         ".\n`check` ran the emulator self-check and the SGX1 selftest scenarios above; it "
+         "gives no checker verdict on driver flows.\n";
 }
 
 // The value of `option`'s argument `text`, or CLI11's ValidationError, which stops the
@@ -74,9 +79,48 @@ int run_check(const sgxref::hw::Config& cfg) {
     std::cerr << "sgxref check: " << *why << "\n";
     return 2;
   }
-  const bool ok = sgxref::cli::run_selfcheck(cfg, std::cout);
+  const bool selfcheck_ok = sgxref::cli::run_selfcheck(cfg, std::cout);
+  std::cout << "\n";
+  sgxref::scenarios::ScenarioOptions o;
+  o.epc_pages = cfg.epc_pages;
+  o.seed = cfg.seed;
+  const bool scenarios_ok = sgxref::cli::check_scenarios(o, std::cout);
   std::cout << "\n" << not_built_footer();
-  return ok ? 0 : 1;
+  return selfcheck_ok && scenarios_ok ? 0 : 1;
+}
+
+// --epc-pages and --seed, as `check` and `simulate` take them; `set_*` runs during the
+// parse with the value read.
+void add_machine_options(CLI::App* cmd, const std::function<void(uint32_t)>& set_epc_pages,
+                         const std::string& epc_default,
+                         const std::function<void(uint64_t)>& set_seed) {
+  const std::string range = std::to_string(kMinEpcPages) + " to " + std::to_string(kMaxEpcPages);
+  cmd->add_option_function<std::string>(
+         "--epc-pages",
+         [set_epc_pages, range](const std::string& text) {
+           const std::string takes = "it takes " + range + " pages";
+           const uint64_t v = option_u64("--epc-pages", text, Radix::kDecimal, takes);
+           if (v < kMinEpcPages || v > kMaxEpcPages) {
+             throw CLI::ValidationError("--epc-pages",
+                                        std::to_string(v) + " is out of range; " + takes);
+           }
+           set_epc_pages(uint32_t(v));
+         },
+         "EPC size in 4 KiB pages, decimal, " + range + " (default " + epc_default +
+             "). The machine allocates and zeroes it up front; a size beyond the memory "
+             "available is refused.")
+      ->type_name("N");
+  std::ostringstream default_seed;
+  default_seed << "0x" << std::hex << sgxref::hw::Config{}.seed;
+  cmd->add_option_function<std::string>(
+         "--seed",
+         [set_seed](const std::string& text) {
+           set_seed(option_u64("--seed", text, Radix::kDecimalOrHex));
+         },
+         "Seed of every per-machine secret (paging key, report keys): decimal, or hex "
+         "with a 0x prefix; 0 to 2^64-1, 0 included (default " +
+             default_seed.str() + ").")
+      ->type_name("N");
 }
 
 void add_check(CLI::App& app, Action& action) {
@@ -85,39 +129,65 @@ void add_check(CLI::App& app, Action& action) {
   CLI::App* check = app.add_subcommand(
       "check",
       "Run the main job: today the emulator self-check (build, measure, sign, initialize "
-      "and tear down an enclave, leaf by leaf).");
-  const std::string range = std::to_string(kMinEpcPages) + " to " + std::to_string(kMaxEpcPages);
-  check
-      ->add_option_function<std::string>(
-          "--epc-pages",
-          [cfg, range](const std::string& text) {
-            const std::string takes = "it takes " + range + " pages";
-            const uint64_t v = option_u64("--epc-pages", text, Radix::kDecimal, takes);
-            if (v < kMinEpcPages || v > kMaxEpcPages) {
-              throw CLI::ValidationError("--epc-pages",
-                                         std::to_string(v) + " is out of range; " + takes);
-            }
-            cfg->epc_pages = uint32_t(v);
-          },
-          "EPC size in 4 KiB pages, decimal, " + range + " (default " +
-              std::to_string(cfg->epc_pages) +
-              "). The machine allocates and zeroes it up front; a size beyond the memory "
-              "available is refused.")
-      ->type_name("N");
-  std::ostringstream default_seed;
-  default_seed << "0x" << std::hex << cfg->seed;
-  check
-      ->add_option_function<std::string>(
-          "--seed",
-          [cfg](const std::string& text) {
-            cfg->seed = option_u64("--seed", text, Radix::kDecimalOrHex);
-          },
-          "Seed of every per-machine secret (paging key, report keys): decimal, or hex "
-          "with a 0x prefix; 0 to 2^64-1, 0 included (default " +
-              default_seed.str() + ").")
-      ->type_name("N");
+      "and tear down an enclave, leaf by leaf), then every SGX1 kernel selftest scenario "
+      "on the driver, one PASS/FAIL line each.");
+  add_machine_options(
+      check, [cfg](uint32_t v) { cfg->epc_pages = v; }, std::to_string(cfg->epc_pages),
+      [cfg](uint64_t v) { cfg->seed = v; });
   check->footer(kExitCodes);
   check->callback([cfg, &action] { action = [cfg] { return run_check(*cfg); }; });
+}
+
+int run_simulate(const std::string& name, bool list, const sgxref::scenarios::ScenarioOptions& o) {
+  if (list) {
+    sgxref::cli::list_scenarios(std::cout);
+    return 0;
+  }
+  const sgxref::scenarios::Scenario* s = sgxref::scenarios::find_sgx1_selftest(name);
+  if (s == nullptr) {
+    std::cerr << "sgxref simulate: "
+              << (name.empty() ? std::string("no scenario named")
+                               : "unknown scenario '" + name + "'")
+              << "; the scenarios are:\n";
+    sgxref::cli::list_scenarios(std::cerr);
+    return 2;
+  }
+  if (o.epc_pages != 0) {
+    sgxref::hw::Config cfg;
+    cfg.epc_pages = o.epc_pages;
+    if (const std::optional<std::string> why = sgxref::cli::machine_does_not_fit(cfg)) {
+      std::cerr << "sgxref simulate: " << *why << "\n";
+      return 2;
+    }
+  }
+  return sgxref::cli::simulate(*s, o, std::cout) ? 0 : 1;
+}
+
+void add_simulate(CLI::App& app, Action& action) {
+  struct Args {
+    std::string name;
+    bool list = false;
+    sgxref::scenarios::ScenarioOptions options;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* sim = app.add_subcommand(
+      "simulate",
+      "Run one kernel selftest scenario on the driver (through the loader and the vDSO) "
+      "and print what happened: each system call and its return, each enclave entry with "
+      "run.function and the exception fields, EPC evictions and reloads, driver WARNs.");
+  sim->add_option("name", args->name, "the scenario (see --list)");
+  sim->add_flag("--list", args->list, "list the scenarios and exit");
+  add_machine_options(
+      sim, [args](uint32_t v) { args->options.epc_pages = v; },
+      "the scenario's own: " + std::to_string(sgxref::scenarios::kDefaultEpcPages) +
+          ", or " + std::to_string(sgxref::scenarios::kOversubscribedMinEpcPages) +
+          " for the oversubscribed one; a scenario raises a smaller size to what it needs",
+      [args](uint64_t v) { args->options.seed = v; });
+  sim->footer(std::string("Exit status: 0 the scenario's assertions held; 1 they did not, or "
+                          "memory ran out; 2 a bad command line or an unknown scenario."));
+  sim->callback([args, &action] {
+    action = [args] { return run_simulate(args->name, args->list, args->options); };
+  });
 }
 
 // A command that exists in name only: whatever follows it, it says so and exits 2.
@@ -187,10 +257,9 @@ int main(int argc, char** argv) {
              kExitCodes);
   Action action;
   add_check(app, action);
-  add_not_built(app, action, "simulate", "Run a driver scenario on the emulator",
-                "the driver and the checker");
+  add_simulate(app, action);
   add_not_built(app, action, "replay", "Replay a checker counterexample schedule",
-                "the driver and the checker");
+                "the checker");
   add_help(app, action);
   try {
     app.parse(argc, argv);
