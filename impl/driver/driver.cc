@@ -16,7 +16,8 @@ Encl& encl_of(kernel::File& file) { return *static_cast<Encl*>(file.private_data
 
 }  // namespace
 
-SgxDriver::SgxDriver(kernel::Kernel& k, const Options& o) : k_(k), sgx_(k, o.sgx) {
+SgxDriver::SgxDriver(kernel::Kernel& k, const Options& o)
+    : k_(k), sgx_(k, o.sgx), alternatives_(o.alternatives) {
   const hw::Config& cfg = k.machine().config();
   // MISCSELECT bits 63:1 are reserved however CPUID reads.
   misc_reserved_mask_ = ~uint64_t(cfg.miscselect_supported) | ~uint64_t(1);
@@ -24,17 +25,22 @@ SgxDriver::SgxDriver(kernel::Kernel& k, const Options& o) : k_(k), sgx_(k, o.sgx
   xfrm_reserved_mask_ = ~cfg.xfrm_supported;
   k.register_device("sgx_enclave", enclave_fops_);
   k.register_device("sgx_provision", provision_fops_);
+  // Linux's sgx_vepc_init registers sgx_vepc only on a CPU with VMX, since KVM is its
+  // one user; the emulator has no VMX to enumerate and its guests are tests playing
+  // KVM, so the device is always there (docs/driver.md, "Virtual EPC").
+  k.register_device("sgx_vepc", vepc_fops_);
 }
 
 SgxDriver::~SgxDriver() {
   k_.unregister_device("sgx_enclave");
   k_.unregister_device("sgx_provision");
+  k_.unregister_device("sgx_vepc");
 }
 
 // sgx_open
 int EnclaveFops::open(kernel::File& file) {
   if (d_.kernel().faults().should_fail(kernel::FailPoint::kKmalloc)) return -ENOMEM;
-  file.private_data = std::make_shared<Encl>(d_.sgx());
+  file.private_data = std::make_shared<Encl>(d_.sgx(), d_.alternatives());
   return 0;
 }
 

@@ -1,11 +1,13 @@
-// File: the driver as a whole (Linux's driver.c): the SGX core, the /dev/sgx_enclave
-// and /dev/sgx_provision devices registered on a kernel, and the masks of what
+// File: the driver as a whole (Linux's driver.c): the SGX core, the /dev/sgx_enclave,
+// /dev/sgx_provision and /dev/sgx_vepc devices registered on a kernel, and the masks of what
 // SIGSTRUCTs may ask for, read from the CPUID leaves at init (sgx_drv_init).
 #pragma once
 
 #include <cstdint>
 
+#include "driver/alternatives.h"
 #include "driver/main.h"
+#include "driver/virt.h"
 #include "kernel/file.h"
 #include "kernel/kernel.h"
 
@@ -35,6 +37,8 @@ class SgxDriver {
  public:
   struct Options {
     Sgx::Options sgx;
+    // The reviewers' design alternatives; the defaults are Linux's.
+    Alternatives alternatives;
   };
 
   // Registers the devices on `k`; call from a kernel task.
@@ -49,6 +53,8 @@ class SgxDriver {
 
   bool is_provision_file(const kernel::File& f) const { return &f.ops() == &provision_fops_; }
 
+  const Alternatives& alternatives() const { return alternatives_; }
+
   // Bits a SIGSTRUCT may not ask for where its mask covers them.
   uint64_t attributes_reserved_mask() const { return attributes_reserved_mask_; }
   uint64_t misc_reserved_mask() const { return misc_reserved_mask_; }
@@ -57,8 +63,10 @@ class SgxDriver {
  private:
   kernel::Kernel& k_;
   Sgx sgx_;
+  Alternatives alternatives_;
   EnclaveFops enclave_fops_{*this};
   ProvisionFops provision_fops_;
+  VepcFops vepc_fops_{sgx_};
   uint64_t attributes_reserved_mask_;
   uint64_t misc_reserved_mask_;
   uint64_t xfrm_reserved_mask_;

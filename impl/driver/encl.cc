@@ -13,6 +13,7 @@
 #include "kernel/run_queue.h"
 #include "kernel/task.h"
 #include "kernel/vm_flags.h"
+#include "uapi/page_type.h"
 #include "uapi/secinfo.h"
 
 namespace sgxref::driver {
@@ -53,7 +54,7 @@ bool VaPage::full() const {
   return true;
 }
 
-Encl::Encl(Sgx& sgx) : sgx_(sgx) {
+Encl::Encl(Sgx& sgx, const Alternatives& alt) : sgx_(sgx), alt_(alt) {
   secs.encl = this;
   secs.type = uapi::PageType::kSecs;
 }
@@ -245,6 +246,61 @@ ErrPtr<EnclPage> Encl::load_page(hw::LAddr addr) {
   ++secs_child_cnt;
   sgx_.mark_page_reclaimable(entry->epc_page);
   return entry;
+}
+
+int Encl::eaug_page(std::unique_ptr<EnclPage>& encl_page) {
+  if (int ret = load_secs(); ret != 0) return ret;
+  ErrPtr<EpcPage> epc_page = sgx_.alloc_epc_page(encl_page.get(), false);
+  if (epc_page.is_err()) return epc_page.err();
+  ErrPtr<VaPage> va_page = grow(false);
+  if (va_page.is_err()) {
+    free_epc_page(epc_page.get());
+    return va_page.err();
+  }
+  if (va_page.get() != nullptr) add_va_page(va_page.get());
+
+  // The lock was not held when the caller found no page here.
+  const uint64_t pfn = encl_page->desc >> hw::kPageShift;
+  if (page_array.count(pfn) != 0) {
+    shrink(va_page.get());
+    free_epc_page(epc_page.get());
+    return -EEXIST;
+  }
+  EnclPage* page = encl_page.get();
+  page_array.emplace(pfn, std::move(encl_page));
+
+  const hw::PAddr pginfo = put_pageinfo(sgx_, page->desc, 0, 0, secs.epc_page->addr);
+  if (!kernel::this_cpu().eaug(pginfo, epc_page->addr).succeeded()) {
+    encl_page = std::move(page_array[pfn]);
+    page_array.erase(pfn);
+    shrink(va_page.get());
+    free_epc_page(epc_page.get());
+    return -EFAULT;
+  }
+  page->epc_page = epc_page.get();
+  page->type = uapi::PageType::kReg;
+  ++secs_child_cnt;
+  sgx_.mark_page_reclaimable(epc_page.get());
+  return 0;
+}
+
+ErrPtr<EnclPage> encl_page_alloc(Encl& encl, uint64_t offset, uint64_t secinfo_flags) {
+  namespace sf = uapi::secinfo_flag;
+  if (encl.sgx().kernel().faults().should_fail(kernel::FailPoint::kKmalloc)) {
+    return ErrPtr<EnclPage>::error(-ENOMEM);
+  }
+  auto* page = new EnclPage;
+  page->desc = encl.base + offset;
+  page->encl = &encl;
+  uint64_t prot = 0;
+  if (secinfo_flags & sf::kR) prot |= kernel::VM_READ;
+  if (secinfo_flags & sf::kW) prot |= kernel::VM_WRITE;
+  if (secinfo_flags & sf::kX) prot |= kernel::VM_EXEC;
+  if ((secinfo_flags & sf::kTypeMask) == sf::type(uapi::PageType::kTcs)) {
+    prot |= kernel::VM_READ | kernel::VM_WRITE;
+  }
+  page->vm_max_prot_bits = prot;
+  return page;
 }
 
 ErrPtr<EnclPage> Encl::load_page_in_vma(hw::LAddr addr, uint64_t vm_flags) {

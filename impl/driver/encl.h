@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "driver/alternatives.h"
 #include "driver/epc_page.h"
 #include "driver/err_ptr.h"
 #include "hw/address.h"
@@ -81,7 +82,7 @@ class EnclMm : public kernel::MmuNotifier {
 
 class Encl : public std::enable_shared_from_this<Encl> {
  public:
-  explicit Encl(Sgx& sgx);
+  Encl(Sgx& sgx, const Alternatives& alt);
   // sgx_encl_release: every page EREMOVEd, children first, then the SECS and the VA
   // pages; WARNs on what could not be freed.
   ~Encl();
@@ -89,6 +90,7 @@ class Encl : public std::enable_shared_from_this<Encl> {
   Encl& operator=(const Encl&) = delete;
 
   Sgx& sgx() const { return sgx_; }
+  const Alternatives& alternatives() const { return alt_; }
 
   bool test_flag(uint32_t f) const { return flags_.load(std::memory_order_acquire) & f; }
   void set_flag(uint32_t f) { flags_.fetch_or(f, std::memory_order_acq_rel); }
@@ -132,6 +134,15 @@ class Encl : public std::enable_shared_from_this<Encl> {
   ErrPtr<EnclPage> load_page_in_vma(hw::LAddr addr, uint64_t vm_flags) REQUIRES(lock);
   // sgx_encl_load_secs: ELDU of the SECS if it was evicted.
   int load_secs() REQUIRES(lock);
+
+  // The part of sgx_encl_eaug_page under the enclave lock: the SECS made resident, an
+  // EPC page and (every 512 pages) a VA page taken without reclaim, `encl_page`
+  // published in page_array, EAUG of a PENDING REG page, onto the LRU. 0: page_array
+  // owns `encl_page`. -EBUSY: nothing free without reclaim, try again once ksgxd ran.
+  // -EEXIST: another flow published a page at this address first (xa_insert's -EBUSY,
+  // renamed so it is not mistaken for the former). Else the allocator's error, or
+  // -EFAULT when EAUG fails. On an error nothing changed.
+  int eaug_page(std::unique_ptr<EnclPage>& encl_page) REQUIRES(lock);
 
   // sgx_encl_alloc_backing: the backing pages of page `page_index` (size >> 12 is the
   // SECS); -ENOMEM if the file cannot grow.
@@ -179,11 +190,16 @@ class Encl : public std::enable_shared_from_this<Encl> {
   hw::Result ewb_leaf(EpcPage* epc_page, hw::PAddr va_slot, const Backing& b);
 
   Sgx& sgx_;
+  const Alternatives alt_;
   std::atomic<uint32_t> flags_{0};
 
   mutable sched::Mutex mm_lock_{"encl->mm_lock"};
   std::vector<std::shared_ptr<EnclMm>> mm_list_ GUARDED_BY(mm_lock_);
   std::atomic<uint64_t> mm_list_version_{0};
 };
+
+// sgx_encl_page_alloc: the record of the page at `offset`, with the protections a
+// mapping may have: SECINFO's R/W/X for a REG page, RW for a TCS; -ENOMEM.
+ErrPtr<EnclPage> encl_page_alloc(Encl& encl, uint64_t offset, uint64_t secinfo_flags);
 
 }  // namespace sgxref::driver

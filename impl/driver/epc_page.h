@@ -1,5 +1,5 @@
 // File: the driver's record of one EPC page (Linux's sgx_epc_page) and the lists it
-// moves between: its node's free list, the reclaimer's LRU, the dirty list of pages
+// moves between: its node's free list, its group's LRU, the dirty list of pages
 // left from before boot. A page is on at most one list at a time.
 #pragma once
 
@@ -10,6 +10,7 @@
 
 namespace sgxref::driver {
 
+class EpcCgroup;
 struct EnclPage;
 
 // A page ksgxd may pick; while set and on no list, ksgxd holds the page.
@@ -22,6 +23,9 @@ struct EpcPage {
   uint16_t flags = 0;
   // The enclave page it holds (SECS and children); null for a VA page or a free page.
   EnclPage* owner = nullptr;
+  // The group charged for it from allocation to free (epc_page->sgx_cg); null while
+  // free or before sanitization. Its LRU is the one the page goes on.
+  EpcCgroup* cg = nullptr;
 
   // Where it sits on its list, if it is on one.
   std::list<EpcPage*>::iterator link;

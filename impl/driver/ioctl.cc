@@ -47,14 +47,6 @@ bool kmalloc_fails(SgxDriver& d) {
   return d.kernel().faults().should_fail(kernel::FailPoint::kKmalloc);
 }
 
-int validate_offset_length(const Encl& encl, uint64_t offset, uint64_t length) {
-  if (!page_aligned(offset)) return -EINVAL;
-  if (length == 0 || !page_aligned(length)) return -EINVAL;
-  if (offset + length < offset) return -EINVAL;
-  if (offset + length - kPageSize >= encl.size) return -EINVAL;
-  return 0;
-}
-
 int encl_create(SgxDriver& d, Encl& encl, const uapi::Secs& secs) {
   // ECREATE would refuse it too; checking first keeps the backing size from
   // overflowing.
@@ -130,25 +122,6 @@ int validate_secinfo(const uapi::SecInfo& secinfo) {
   return 0;
 }
 
-// sgx_encl_page_alloc: the page's record, with the protections a mapping may have:
-// the SECINFO's for a REG page, RW for a TCS.
-ErrPtr<EnclPage> encl_page_alloc(SgxDriver& d, Encl& encl, uint64_t offset,
-                                 uint64_t secinfo_flags) {
-  if (kmalloc_fails(d)) return ErrPtr<EnclPage>::error(-ENOMEM);
-  auto* page = new EnclPage;
-  page->desc = encl.base + offset;
-  page->encl = &encl;
-  uint64_t prot = 0;
-  if (secinfo_flags & sf::kR) prot |= kernel::VM_READ;
-  if (secinfo_flags & sf::kW) prot |= kernel::VM_WRITE;
-  if (secinfo_flags & sf::kX) prot |= kernel::VM_EXEC;
-  if ((secinfo_flags & sf::kTypeMask) == sf::type(uapi::PageType::kTcs)) {
-    prot |= kernel::VM_READ | kernel::VM_WRITE;
-  }
-  page->vm_max_prot_bits = prot;
-  return page;
-}
-
 // __sgx_encl_add_page: EADD from the user page at `src`, which must be in a mapping that
 // could be executable (no noexec mount).
 int encl_add_page_leaf(SgxDriver& d, kernel::Mm& mm, Encl& encl, EnclPage& encl_page,
@@ -183,7 +156,7 @@ int encl_extend(Sgx& sgx, Encl& encl, EpcPage* epc_page) {
 int encl_add_page(SgxDriver& d, Encl& encl, hw::LAddr src, uint64_t offset,
                   const uapi::SecInfo& secinfo, uint64_t flags) {
   Sgx& sgx = d.sgx();
-  ErrPtr<EnclPage> encl_page = encl_page_alloc(d, encl, offset, secinfo.flags);
+  ErrPtr<EnclPage> encl_page = encl_page_alloc(encl, offset, secinfo.flags);
   if (encl_page.is_err()) return encl_page.err();
   std::unique_ptr<EnclPage> owned(encl_page.get());
 
@@ -333,6 +306,14 @@ long ioc_enclave_provision(SgxDriver& d, Encl& encl, hw::LAddr arg) {
 
 }  // namespace
 
+int validate_offset_length(const Encl& encl, uint64_t offset, uint64_t length) {
+  if (!page_aligned(offset)) return -EINVAL;
+  if (length == 0 || !page_aligned(length)) return -EINVAL;
+  if (offset + length < offset) return -EINVAL;
+  if (offset + length - kPageSize >= encl.size) return -EINVAL;
+  return 0;
+}
+
 long sgx_ioctl(SgxDriver& d, Encl& encl, unsigned int cmd, hw::LAddr arg) {
   if (encl.test_and_set_flag(SGX_ENCL_IOCTL)) return -EBUSY;
   long ret = 0;
@@ -348,6 +329,23 @@ long sgx_ioctl(SgxDriver& d, Encl& encl, unsigned int cmd, hw::LAddr arg) {
       break;
     case uapi::ioctl::kEnclaveProvision:
       ret = ioc_enclave_provision(d, encl, arg);
+      break;
+    case uapi::ioctl::kEnclaveRestrictPermissions:
+      ret = ioc_enclave_restrict_permissions(d, encl, arg);
+      break;
+    case uapi::ioctl::kEnclaveModifyTypes:
+      ret = ioc_enclave_modify_types(d, encl, arg);
+      break;
+    case uapi::ioctl::kEnclaveRemovePages:
+      ret = ioc_enclave_remove_pages(d, encl, arg);
+      break;
+    case uapi::ioctl::kEnclaveAugmentPages:
+      // Not Linux: there only with the design alternative that replaces EAUG on fault.
+      if (d.alternatives().eaug_via == Alternatives::EaugVia::kIoctl) {
+        ret = ioc_enclave_augment_pages(d, encl, arg);
+      } else {
+        ret = -ENOIOCTLCMD;
+      }
       break;
     default:
       ret = -ENOIOCTLCMD;

@@ -82,7 +82,8 @@ void Sgx::sanitize_pages(PageList& dirty) {
   while (!again.empty()) dirty.push_back(again.pop_front());
 }
 
-// ksgxd: sanitize, then reclaim whenever free pages run below the high watermark.
+// ksgxd: sanitize, then run the groups' queued reclaim work and reclaim whenever free
+// pages run below the high watermark.
 void Sgx::ksgxd() {
   {
     kernel::CpuHold cpu;
@@ -94,8 +95,13 @@ void Sgx::ksgxd() {
   }
   sanitized_.store(true, std::memory_order_release);
   while (!kernel::kthread_should_stop()) {
-    ksgxd_waitq_.wait_event(
-        [this] { return kernel::kthread_should_stop() || should_reclaim(high_); });
+    ksgxd_waitq_.wait_event([this] {
+      return kernel::kthread_should_stop() || cgroup_work_pending() || should_reclaim(high_);
+    });
+    if (cgroup_work_pending()) {
+      kernel::CpuHold cpu;
+      run_cgroup_work();
+    }
     if (should_reclaim(high_)) {
       kernel::CpuHold cpu;
       reclaim_pages();
@@ -106,7 +112,7 @@ void Sgx::ksgxd() {
 
 int Sgx::ksgxd_step() {
   kernel::CpuHold cpu;
-  int batches = 0;
+  int batches = run_cgroup_work();
   while (should_reclaim(high_)) {
     reclaim_pages();
     ++batches;
@@ -121,17 +127,20 @@ void Sgx::wake_ksgxd() {
 
 bool Sgx::should_reclaim(uint64_t watermark) {
   if (nr_free_pages() >= watermark) return false;
-  sched::MutexLock l(reclaimer_lock_);
-  return !active_page_list_.empty();
+  return !cgroup_lru_empty(cgroups_.root());
 }
 
+void Sgx::reclaim_pages() { cgroup_reclaim_pages(cgroups_.root(), SGX_NR_TO_SCAN); }
+
 void Sgx::reclaim_direct() {
+  cgroup_reclaim_direct();
   if (should_reclaim(low_)) reclaim_pages();
 }
 
-uint64_t Sgx::lru_pages() const {
-  sched::MutexLock l(reclaimer_lock_);
-  return active_page_list_.size();
+uint64_t Sgx::lru_pages() {
+  uint64_t n = 0;
+  for (const EpcCgroup* cg : cgroups_.subtree(cgroups_.root())) n += cg->lru_pages();
+  return n;
 }
 
 EpcPage* Sgx::alloc_epc_page_from_node(int nid) {
@@ -157,6 +166,12 @@ EpcPage* Sgx::alloc_epc_page_any_node() {
 }
 
 ErrPtr<EpcPage> Sgx::alloc_epc_page(EnclPage* owner, bool reclaim) {
+  return alloc_epc_page(owner, reclaim, cgroups_.current_cgroup());
+}
+
+// The charge first; a charge that then gets no page is dropped.
+ErrPtr<EpcPage> Sgx::alloc_epc_page(EnclPage* owner, bool reclaim, EpcCgroup& cg) {
+  if (int ret = cgroup_try_charge(cg, reclaim); ret != 0) return ErrPtr<EpcPage>::error(ret);
   ErrPtr<EpcPage> page(nullptr);
   for (;;) {
     if (EpcPage* p = alloc_epc_page_any_node()) {
@@ -164,12 +179,9 @@ ErrPtr<EpcPage> Sgx::alloc_epc_page(EnclPage* owner, bool reclaim) {
       page = p;
       break;
     }
-    {
-      sched::MutexLock l(reclaimer_lock_);
-      if (active_page_list_.empty()) {
-        page = ErrPtr<EpcPage>::error(-ENOMEM);
-        break;
-      }
+    if (cgroup_lru_empty(cgroups_.root())) {
+      page = ErrPtr<EpcPage>::error(-ENOMEM);
+      break;
     }
     if (!reclaim) {
       page = ErrPtr<EpcPage>::error(-EBUSY);
@@ -179,14 +191,25 @@ ErrPtr<EpcPage> Sgx::alloc_epc_page(EnclPage* owner, bool reclaim) {
       page = ErrPtr<EpcPage>::error(-ERESTARTSYS);
       break;
     }
+    // Under its limit, but the EPC is full: any group's pages may go.
     reclaim_pages();
     sched::point("sgx_alloc_epc_page.cond_resched");
+  }
+  if (page.is_err()) {
+    cgroup_uncharge(cg);
+  } else {
+    page->cg = &cg;
   }
   if (should_reclaim(low_)) wake_ksgxd();
   return page;
 }
 
 void Sgx::free_epc_page(EpcPage* page) {
+  // Pages freed by sanitization were never charged.
+  if (page->cg != nullptr) {
+    cgroup_uncharge(*page->cg);
+    page->cg = nullptr;
+  }
   Node& node = *nodes_[page->section];
   {
     sched::MutexLock l(node.lock);
@@ -197,18 +220,21 @@ void Sgx::free_epc_page(EpcPage* page) {
   nr_free_pages_.fetch_add(1, std::memory_order_acq_rel);
 }
 
+// sgx_epc_page_lru: the LRU of the group charged for the page.
 void Sgx::mark_page_reclaimable(EpcPage* page) {
-  sched::MutexLock l(reclaimer_lock_);
+  EpcCgroup& cg = *page->cg;
+  sched::MutexLock l(cg.lru_lock);
   page->flags |= SGX_EPC_PAGE_RECLAIMER_TRACKED;
-  active_page_list_.push_back(page);
+  cg.lru.push_back(page);
 }
 
 int Sgx::unmark_page_reclaimable(EpcPage* page) {
-  sched::MutexLock l(reclaimer_lock_);
+  EpcCgroup& cg = *page->cg;
+  sched::MutexLock l(cg.lru_lock);
   if (page->flags & SGX_EPC_PAGE_RECLAIMER_TRACKED) {
-    // Tracked but on no list: ksgxd has it in its batch.
+    // Tracked but on no list: a reclaimer has it in its batch.
     if (!page->linked) return -EBUSY;
-    active_page_list_.remove(page);
+    cg.lru.remove(page);
     page->flags &= ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
   }
   return 0;

@@ -1,6 +1,6 @@
 // File: the SGX core of the driver (Linux's main.c and sgx.h): the EPC as per-section
-// free lists, the allocator every enclave page comes from, the reclaimer's LRU and
-// ksgxd, the sanitization of pages left from before, and the per-CPU scratch memory
+// free lists, the allocator every enclave page comes from (charging an EPC cgroup,
+// epc_cgroup.h), the per-group LRUs, the reclaimer and ksgxd, the sanitization of pages left from before, and the per-CPU scratch memory
 // ENCLS operands are built in. Driver WARNs are counted here.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "driver/epc_cgroup.h"
 #include "driver/epc_page.h"
 #include "driver/err_ptr.h"
 #include "hw/address.h"
@@ -46,36 +47,69 @@ class Sgx {
 
   kernel::Kernel& kernel() const { return k_; }
 
-  // sgx_alloc_epc_page: a free page for `owner` (null for a VA page). With nothing
-  // free, reclaims synchronously if `reclaim` allows, else -EBUSY; -ENOMEM when
-  // nothing is reclaimable; -ERESTARTSYS on a pending signal. Wakes ksgxd below the low
-  // watermark.
-  ErrPtr<EpcPage> alloc_epc_page(EnclPage* owner, bool reclaim) EXCLUDES(reclaimer_lock_);
-  // sgx_free_epc_page: back on its section's free list. The page must be invalid
-  // (EREMOVEd, or written out by EWB) and tracked by nobody.
+  // sgx_alloc_epc_page: a free page for `owner` (null for a VA or vEPC page), charged
+  // to the current task's EPC cgroup first (cgroup_try_charge: its error as is). With
+  // nothing free, reclaims from every group if `reclaim` allows, else -EBUSY; -ENOMEM
+  // when nothing is reclaimable; -ERESTARTSYS on a pending signal. Wakes ksgxd below the
+  // low watermark.
+  ErrPtr<EpcPage> alloc_epc_page(EnclPage* owner, bool reclaim);
+  // The same, charged to `cg` instead: for an owner pinned to a group (a vEPC file).
+  ErrPtr<EpcPage> alloc_epc_page(EnclPage* owner, bool reclaim, EpcCgroup& cg);
+  // sgx_free_epc_page: uncharged, back on its section's free list. The page must be
+  // invalid (EREMOVEd, or written out by EWB) and tracked by nobody.
   void free_epc_page(EpcPage* page);
-  // sgx_mark_page_reclaimable / sgx_unmark_page_reclaimable: onto and off the LRU.
-  // Unmarking a page ksgxd has already taken off the LRU answers -EBUSY.
-  void mark_page_reclaimable(EpcPage* page) EXCLUDES(reclaimer_lock_);
-  int unmark_page_reclaimable(EpcPage* page) EXCLUDES(reclaimer_lock_);
+  // sgx_mark_page_reclaimable / sgx_unmark_page_reclaimable: onto and off the LRU of
+  // the page's group. Unmarking a page a reclaimer has already taken off answers -EBUSY.
+  void mark_page_reclaimable(EpcPage* page);
+  int unmark_page_reclaimable(EpcPage* page);
 
-  // sgx_reclaim_pages: one batch of up to SGX_NR_TO_SCAN pages (reclaim.cc).
-  void reclaim_pages() EXCLUDES(reclaimer_lock_);
-  // sgx_should_reclaim: fewer than `watermark` free pages and something on the LRU.
-  bool should_reclaim(uint64_t watermark) EXCLUDES(reclaimer_lock_);
-  // sgx_reclaim_direct: a batch now if free pages are below the low watermark.
+  // sgx_reclaim_pages_global: SGX_NR_TO_SCAN pages scanned from the groups of the whole
+  // tree in turn (cgroup_reclaim_pages from the root).
+  void reclaim_pages();
+  // sgx_reclaim_pages(&cg->lru): one batch of up to SGX_NR_TO_SCAN pages from `cg`'s own
+  // LRU; how many it took off the LRU (reclaim.cc).
+  unsigned reclaim_pages(EpcCgroup& cg) EXCLUDES(cg.lru_lock);
+  // sgx_should_reclaim_global: fewer than `watermark` free pages and something on an LRU.
+  bool should_reclaim(uint64_t watermark);
+  // sgx_reclaim_direct: the current task's group's pass if it should reclaim, then a
+  // global one if free pages are below the low watermark.
   void reclaim_direct();
 
-  // Manual mode: one iteration of ksgxd's loop (reclaim while below the high
-  // watermark); returns how many batches it ran.
+  // Manual mode: one iteration of ksgxd's loop (the queued group reclaim work, then
+  // reclaim while below the high watermark); returns how many batches it ran.
   int ksgxd_step();
+
+  // --- EPC cgroups (epc_cgroup.cc) ---
+  EpcCgroups& cgroups() { return cgroups_; }
+  // sgx_cgroup_try_charge: one page charged to `cg` and its ancestors. At a limit:
+  // -ENOMEM when nothing is on the LRUs of `cg`'s subtree, -ERESTARTSYS on a signal,
+  // -EBUSY without `reclaim` (the group's reclaim work queued for ksgxd), else a pass of
+  // cgroup_reclaim_pages over `cg`'s subtree and again.
+  int cgroup_try_charge(EpcCgroup& cg, bool reclaim);
+  void cgroup_uncharge(EpcCgroup& cg);
+  // sgx_cgroup_lru_empty: no page on the LRU of `root` or of any descendant.
+  bool cgroup_lru_empty(const EpcCgroup& root);
+  // sgx_cgroup_reclaim_pages: batches from the groups of `root`'s subtree in round robin
+  // until `nr_to_scan` pages were scanned or the subtree's LRUs are empty.
+  void cgroup_reclaim_pages(EpcCgroup& root, unsigned nr_to_scan);
+  // sgx_cgroup_should_reclaim: something on the subtree's LRUs, and `cg`'s usage at the
+  // lowest limit on its path to the root (less SGX_NR_LOW_PAGES unless that limit is
+  // under four times that).
+  bool cgroup_should_reclaim(EpcCgroup& cg);
+  // sgx_cgroup_reclaim_direct: for the current task's group.
+  void cgroup_reclaim_direct();
+  // The queued reclaim work (what ksgxd runs for sgx_cg_wq); how many batches it ran.
+  int run_cgroup_work();
+  bool cgroup_work_pending() const {
+    return cgroup_work_pending_.load(std::memory_order_acquire) != 0;
+  }
 
   uint64_t nr_free_pages() const { return nr_free_pages_.load(std::memory_order_acquire); }
   uint64_t total_pages() const { return pages_.size(); }
   uint64_t low_watermark() const { return low_; }
   uint64_t high_watermark() const { return high_; }
-  // Pages on the LRU (tracked pages ksgxd has taken off it are not counted).
-  uint64_t lru_pages() const EXCLUDES(reclaimer_lock_);
+  // Pages on every group's LRU (tracked pages a reclaimer has taken off are not counted).
+  uint64_t lru_pages();
   // How often ksgxd was woken: in manual mode, the wake-ups a test may answer.
   uint64_t ksgxd_wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
   // Whether the sanitization pass has put every page it could on the free lists.
@@ -109,6 +143,9 @@ class Sgx {
   bool reclaimer_age(EpcPage* epc_page);
   void reclaimer_block(EpcPage* epc_page);
 
+  // epc_cgroup.cc
+  void queue_cgroup_work(EpcCgroup& cg);
+
   kernel::Kernel& k_;
   Options o_;
   std::vector<EpcPage> pages_;
@@ -118,8 +155,9 @@ class Sgx {
   std::atomic<uint64_t> nr_free_pages_{0};
   std::atomic<bool> sanitized_{false};
 
-  mutable sched::Mutex reclaimer_lock_{"sgx_reclaimer_lock"};
-  PageList active_page_list_ GUARDED_BY(reclaimer_lock_);
+  // The groups, their LRUs (the global LRU is the root's) and their queued work.
+  EpcCgroups cgroups_;
+  std::atomic<uint64_t> cgroup_work_pending_{0};
 
   // Pages from before boot, until sanitized; only ksgxd (or the constructor) uses it.
   PageList dirty_page_list_;

@@ -59,7 +59,8 @@ hw::Result Encl::ewb_leaf(EpcPage* epc_page, hw::PAddr va_slot, const Backing& b
 
 // sgx_encl_ewb: EWB into a slot of the first VA page. Not tracked: ETRACK and again;
 // still not tracked: IPI every CPU that may run the enclave (the mask taken after the
-// ETRACK) and again. A failure then loses the contents: a WARN.
+// ETRACK, or before it with reclaim.ipi-mask=before-etrack) and again. A failure then
+// loses the contents: a WARN.
 void Encl::ewb(EpcPage* epc_page, const Backing& b) {
   EnclPage& encl_page = *epc_page->owner;
   encl_page.being_reclaimed = false;
@@ -70,11 +71,13 @@ void Encl::ewb(EpcPage* epc_page, const Backing& b) {
 
   hw::Result r = ewb_leaf(epc_page, va_slot, b);
   if (encls_returned_code(r, hw::SgxCode::kNotTracked)) {
+    const bool mask_first = alt_.reclaim_ipi_mask == Alternatives::IpiMask::kBeforeEtrack;
+    const uint64_t early_mask = mask_first ? cpumask() : 0;
     const hw::Result t = kernel::this_cpu().etrack(secs.epc_page->addr);
     if (encls_failed(t)) sgx_.warn("ETRACK");
     r = ewb_leaf(epc_page, va_slot, b);
     if (encls_returned_code(r, hw::SgxCode::kNotTracked)) {
-      sgx_.kernel().ipi_mask(cpumask());
+      sgx_.kernel().ipi_mask(mask_first ? early_mask : cpumask());
       r = ewb_leaf(epc_page, va_slot, b);
     }
   }
@@ -105,13 +108,13 @@ static void reclaimer_write(EpcPage* epc_page, const Backing& backing) {
   }
 }
 
-void Sgx::reclaim_pages() {
+unsigned Sgx::reclaim_pages(EpcCgroup& cg) {
   std::array<Chunk, SGX_NR_TO_SCAN> chunk;
   int cnt = 0;
   {
-    sched::MutexLock l(reclaimer_lock_);
-    for (int i = 0; i < SGX_NR_TO_SCAN && !active_page_list_.empty(); ++i) {
-      EpcPage* epc_page = active_page_list_.pop_front();
+    sched::MutexLock l(cg.lru_lock);
+    for (int i = 0; i < SGX_NR_TO_SCAN && !cg.lru.empty(); ++i) {
+      EpcPage* epc_page = cg.lru.pop_front();
       // kref_get_unless_zero: an enclave being released keeps its pages.
       std::shared_ptr<Encl> encl = epc_page->owner->encl->weak_from_this().lock();
       if (encl) {
@@ -138,8 +141,8 @@ void Sgx::reclaim_pages() {
     }
     if (!keep) {
       {
-        sched::MutexLock l(reclaimer_lock_);
-        active_page_list_.push_back(epc_page);
+        sched::MutexLock l(cg.lru_lock);
+        cg.lru.push_back(epc_page);
       }
       chunk[i] = Chunk{};  // kref_put
     }
@@ -157,6 +160,7 @@ void Sgx::reclaim_pages() {
     epc_page->flags &= ~SGX_EPC_PAGE_RECLAIMER_TRACKED;
     free_epc_page(epc_page);
   }
+  return unsigned(cnt);
 }
 
 }  // namespace sgxref::driver

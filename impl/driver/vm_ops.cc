@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "driver/encl.h"
 #include "driver/main.h"
@@ -10,12 +11,47 @@
 #include "kernel/mm.h"
 #include "kernel/task.h"
 #include "kernel/vm_flags.h"
+#include "uapi/secinfo.h"
 
 namespace sgxref::driver {
 
 namespace {
 
 Encl* encl_of(const kernel::Vma& vma) { return static_cast<Encl*>(vma.private_data); }
+
+// Whether page_array has no page at `addr`. Linux reads the xarray locklessly (xa_load);
+// our map needs the lock, taken only for the look-up, so the window in which another
+// flow may add the page before the EAUG path takes the lock stays open as in Linux.
+bool no_page_at(Encl& encl, hw::LAddr addr) {
+  sched::MutexLock l(encl.lock);
+  return encl.page_array.count(addr >> hw::kPageShift) == 0;
+}
+
+// sgx_encl_eaug_page: a fault on an address of ELRANGE with no page gets a fresh PENDING
+// page, which the enclave may use once it EACCEPTs it. Dynamic pages are not measured,
+// so their maximum protection is RWX: the enclave itself sets their EPCM rights.
+// Running out of EPC without reclaim (the mutex is held) retries the fault once ksgxd
+// has made room (NOPAGE, as 81fa6fd13b5c made it for the VA page too); losing the race
+// to another flow adding the same page is SIGBUS, as Linux answers it.
+kernel::VmFault eaug_page(kernel::Vma& vma, Encl& encl, hw::LAddr addr)
+    REQUIRES_SHARED(vma.mm->mmap_lock) {
+  namespace sf = uapi::secinfo_flag;
+  if (!encl.test_flag(SGX_ENCL_INITIALIZED)) return kernel::VmFault::kSigbus;
+  ErrPtr<EnclPage> page = encl_page_alloc(encl, addr - encl.base, sf::kR | sf::kW | sf::kX);
+  if (page.is_err()) return kernel::VmFault::kOom;
+  std::unique_ptr<EnclPage> encl_page(page.get());
+
+  sched::MutexLock l(encl.lock);
+  const int ret = encl.eaug_page(encl_page);
+  if (ret == -EBUSY) return kernel::VmFault::kNoPage;
+  if (ret != 0) return kernel::VmFault::kSigbus;
+  // The page stays if the PTE cannot be made: the next fault maps it.
+  const hw::PAddr pa = encl.page_array.at(addr >> hw::kPageShift)->epc_page->addr;
+  if (vma.mm->insert_pfn(vma, addr, pa) != kernel::VmFault::kNoPage) {
+    return kernel::VmFault::kSigbus;
+  }
+  return kernel::VmFault::kNoPage;
+}
 
 class SgxVmOps : public kernel::VmOps {
  public:
@@ -32,6 +68,12 @@ class SgxVmOps : public kernel::VmOps {
     vma.mm->mmap_lock.assert_held_shared();
     Encl* encl = encl_of(vma);
     if (encl == nullptr) return kernel::VmFault::kSigbus;
+    // With eaug.via=ioctl (not Linux) only the ioctl adds pages; the fault is SGX1's.
+    if (encl->sgx().kernel().machine().config().sgx2 &&
+        encl->alternatives().eaug_via == Alternatives::EaugVia::kFault &&
+        no_page_at(*encl, addr)) {
+      return eaug_page(vma, *encl, addr);
+    }
     sched::MutexLock l(encl->lock);
     ErrPtr<EnclPage> entry = encl->load_page_in_vma(addr, vma.flags);
     if (entry.is_err()) {

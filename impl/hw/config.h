@@ -14,6 +14,10 @@ struct Config {
   uint32_t epc_sections = 1;
   uint32_t cpus = 4;
   uint32_t ram_pages = 1u << 18;  // 1 GiB of simulated RAM frames, allocated lazily
+  // CPUID(12h,0).EAX[1]: SGX2 enumerated. A kernel reads it (Linux's X86_FEATURE_SGX2)
+  // to offer EAUG and the page-modification ioctls; the emulator's SGX2 leaves run
+  // either way, as a kernel that ignores the bit would find on hardware that has them.
+  bool sgx2 = true;
   // CPUID(12h,0).EDX[15:8]: a 64-bit enclave's SIZE must be below 2^this.
   uint8_t max_enclave_size_log2 = 36;
   // CPUID(12h,0).EDX[7:0]: the same limit for a 32-bit enclave (MODE64BIT=0).

@@ -98,23 +98,29 @@ TEST(DriverDispatch, AnUnknownCommandIsEnotty) {
   EXPECT_EQ(f.sgx().warnings(), 0u);
 }
 
-TEST(DriverDispatch, Sgx2CommandsAreNotImplementedYetAndAnswerEnotty) {
-  // Linux answers these on an initialized enclave (and -ENODEV without SGX2); this
-  // driver has no SGX2 ioctls yet, so they fall to the default case. Update this test
-  // when they land.
-  DriverFixture f;
+TEST(DriverDispatch, Sgx2CommandsAreDispatchedAndAnswerEnodevWithoutSgx2) {
+  // Linux's sgx_ioc_sgx2_ready: reaching the handlers on a CPU without SGX2 is -ENODEV
+  // (kernels before 5.20 answered -ENOTTY). AUGMENT_PAGES is not Linux's and stays
+  // -ENOTTY unless the alternative eaug.via=ioctl is on (alternatives_test.cc).
+  DriverFixtureOptions o;
+  o.sgx2 = false;
+  DriverFixture f(o);
   EnclaveSpec spec;
   const int fd = f.build_enclave(spec);
   const uint64_t free_before = f.sgx().nr_free_pages();
   uapi::EnclaveRestrictPermissions rp{hw::kPageSize, hw::kPageSize, 1, 0, 0};
-  EXPECT_EQ(f.ioctl(fd, uapi::ioctl::kEnclaveRestrictPermissions, rp), -ENOTTY);
+  EXPECT_EQ(f.ioctl(fd, uapi::ioctl::kEnclaveRestrictPermissions, rp), -ENODEV);
   uapi::EnclaveModifyTypes mt{hw::kPageSize, hw::kPageSize, 4, 0, 0};
-  EXPECT_EQ(f.ioctl(fd, uapi::ioctl::kEnclaveModifyTypes, mt), -ENOTTY);
+  EXPECT_EQ(f.ioctl(fd, uapi::ioctl::kEnclaveModifyTypes, mt), -ENODEV);
   uapi::EnclaveRemovePages rm{hw::kPageSize, hw::kPageSize, 0};
-  EXPECT_EQ(f.ioctl(fd, uapi::ioctl::kEnclaveRemovePages, rm), -ENOTTY);
+  EXPECT_EQ(f.ioctl(fd, uapi::ioctl::kEnclaveRemovePages, rm), -ENODEV);
+  uapi::EnclaveAugmentPages ap{5 * hw::kPageSize, hw::kPageSize, 0};
+  EXPECT_EQ(f.ioctl(fd, uapi::ioctl::kEnclaveAugmentPages, ap), -ENOTTY);
+  EXPECT_FALSE(f.encl_of(fd).test_flag(driver::SGX_ENCL_IOCTL));
   EXPECT_EQ(rp.count, 0u);
   EXPECT_EQ(mt.count, 0u);
   EXPECT_EQ(rm.count, 0u);
+  EXPECT_EQ(ap.count, 0u);
   EXPECT_EQ(f.sgx().nr_free_pages(), free_before);
   std::vector<uint8_t> got(hw::kPageSize);
   EXPECT_EQ(f.peek(spec.base + hw::kPageSize, got.data(), int(got.size())), int(got.size()));

@@ -39,12 +39,14 @@ DriverFixture::DriverFixture(const DriverFixtureOptions& o) {
   cfg.epc_pages = o.epc_pages;
   cfg.epc_sections = o.epc_sections;
   cfg.ram_pages = o.ram_pages;
+  cfg.sgx2 = o.sgx2;
   m_ = std::make_unique<hw::Machine>(cfg);
   k_ = std::make_unique<kernel::Kernel>(*m_);
   boot_ = std::make_unique<kernel::Task>(*k_, "boot");
   boot_scope_ = std::make_unique<kernel::TaskScope>(*boot_);
   driver::SgxDriver::Options dopts;
   dopts.sgx.ksgxd_thread = o.ksgxd_thread;
+  dopts.alternatives = o.alternatives;
   d_ = std::make_unique<driver::SgxDriver>(*k_, dopts);
   p_ = std::make_unique<kernel::Process>(*k_);
   task_ = std::make_unique<kernel::Task>(*p_, "user");

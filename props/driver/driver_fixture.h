@@ -29,6 +29,11 @@ struct DriverFixtureOptions {
   uint32_t epc_sections = 1;
   uint32_t ram_pages = 1u << 16;
   bool ksgxd_thread = false;
+  // CPUID's SGX2 bit (hw::Config::sgx2): without it the SGX2 ioctls are -ENODEV and a
+  // fault on an unbacked address of ELRANGE is SIGBUS.
+  bool sgx2 = true;
+  // The driver's design alternatives; default Linux's.
+  driver::Alternatives alternatives;
 };
 
 // What build_enclave makes: `pages` REG RW pages after one TCS, each page filled with
