@@ -77,9 +77,14 @@ std::vector<uint8_t> assemble(const Layout& l) {
   Assembler::Label ops[kEnclOpMax];
   for (Assembler::Label& op : ops) op = a.label();
 
-  // Entry (test_encl_bootstrap.S's encl_entry, then encl_body's dispatch).
-  a.mov(kRet, R::kRcx);
+  // Entry (test_encl_bootstrap.S's encl_entry and encl_dyn_entry, then encl_body's
+  // dispatch); they differ only in where the thread's SECINFO block is.
+  Assembler::Label body = a.label();
   a.addi(kSecinfo, R::kRbx, int32_t(l.scratch));
+  a.jmp(body);
+  a.addi(kSecinfo, R::kRbx, -int32_t(sizeof(uapi::SecInfo)));  // at dyn_entry(l)
+  a.bind(body);
+  a.mov(kRet, R::kRcx);
   a.lea(kBuf, l.buffer);
   a.load(R::kRax, kOp, int32_t(offsetof(EnclOpHeader, type)));
   for (uint64_t t = 0; t < kEnclOpMax; ++t) {

@@ -7,13 +7,17 @@
 // the operation's type, does it, clears the registers it used, and EEXITs to that
 // address, as the selftests' bootstrap does. The SECINFO of EACCEPT and EMODPE is built in
 // a 64-byte block private to the thread: at the thread's TCS address + Layout::scratch,
-// as the selftests find each thread's stack from its TCS.
+// as the selftests find each thread's stack from its TCS. A TCS the enclave creates at
+// run time (the selftests' tcs_create) has no such page at that distance, so it enters
+// at dyn_entry(), which takes the block from the last 64 bytes of the page before the
+// TCS, as the bootstrap's encl_dyn_entry takes its stack from there.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "user/enclave_image.h"
+#include "user/enclave_isa.h"
 
 namespace sgxref::user::test_encl {
 
@@ -26,6 +30,10 @@ struct Layout {
 
 // The program's bytes, to be placed at `l.code`; they fit in one page.
 std::vector<uint8_t> assemble(const Layout& l);
+
+// encl_dyn_entry's enclave offset, for a TCS's OENTRY: after encl_entry's two
+// instructions (l.code is encl_entry).
+constexpr uint64_t dyn_entry(const Layout& l) { return l.code + 2 * isa::kInsnSize; }
 
 // The image, laid out as the selftests' linker script does (offsets from the base):
 //   0x0000 TCS #1, 0x1000 TCS #2 (TCS, mapped RW): entry at kText, one SSA frame each
@@ -45,6 +53,7 @@ inline constexpr uint64_t kSsa1 = 0x7000;
 inline constexpr uint64_t kSsa2 = 0x8000;
 inline constexpr uint64_t kImageEnd = 0x9000;
 inline constexpr Layout kLayout{kText, kBuffer, kStack1 + 0x1000 - 64};
+inline constexpr uint64_t kDynEntry = dyn_entry(kLayout);
 
 EnclaveImage image();
 

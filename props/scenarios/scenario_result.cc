@@ -22,6 +22,18 @@ bool Recorder::expect_eq(const std::string& what, uint64_t got, uint64_t want, b
   return false;
 }
 
+bool Recorder::expect_eq_signed(const std::string& what, int64_t got, int64_t want) {
+  if (got == want) {
+    line("    expect " + what + " == " + std::to_string(want) + ": ok");
+    return true;
+  }
+  line("    expect " + what + " == " + std::to_string(want) + ": FAILED, it is " +
+       std::to_string(got));
+  r_.failures.push_back(what + " is " + std::to_string(got) + ", expected " +
+                        std::to_string(want));
+  return false;
+}
+
 bool Recorder::expect_true(const std::string& what, bool ok) {
   line("    expect " + what + ": " + (ok ? "ok" : "FAILED"));
   if (!ok) r_.failures.push_back(what + " does not hold");

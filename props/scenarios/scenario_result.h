@@ -23,6 +23,7 @@ struct EnclaveCall {
   uint64_t exception_addr = 0;
   uint64_t user_data = 0;
   uint64_t value = 0;          // the operation's `value` field after the call
+  uint64_t eaccept_ret = 0;    // an EACCEPT operation's `ret` after the call (RAX)
   bool callee_saved_kept = false;  // RBX, RBP, R12-R15 as the caller had them
   uint64_t evictions = 0;      // EWBs during the call and the ksgxd step before it
   uint64_t reloads = 0;        // ELDUs likewise
@@ -34,6 +35,17 @@ struct SysCall {
   long ret = 0;
 };
 
+// An SGX2 ioctl the scenario made, as user space sees it: ioctl()'s return (0 or -1),
+// errno, and the argument's out fields afterwards.
+struct IoctlCall {
+  std::string step;      // what the selftest does here, in words
+  std::string what;      // the ioctl and its in fields
+  long ret = 0;          // 0, or -1 with errno set
+  int err = 0;           // errno when ret is -1, else 0
+  uint64_t result = 0;   // RESTRICT_PERMISSIONS and MODIFY_TYPES: the leaf's SGX code
+  uint64_t count = 0;    // bytes done
+};
+
 struct ScenarioResult {
   std::string name;
   uint32_t epc_pages = 0;      // the machine's EPC
@@ -42,8 +54,12 @@ struct ScenarioResult {
   uint64_t base = 0;           // ELRANGE
   uint64_t size = 0;
   uint64_t heap_pages = 0;
+  // What the scenario scaled down from the selftest's sizes so that it runs in seconds
+  // (the selftest's size and ours), or empty.
+  std::string scaled;
   std::vector<EnclaveCall> calls;
   std::vector<SysCall> syscalls;
+  std::vector<IoctlCall> ioctls;
   uint64_t evictions = 0;      // over the whole run (hw::Inspector counters)
   uint64_t reloads = 0;
   uint64_t mac_failures = 0;
@@ -71,6 +87,8 @@ class Recorder {
   void line(const std::string& text) { r_.transcript.push_back(text); }
   // `what` == `want`; the line says which, in hex when `in_hex`.
   bool expect_eq(const std::string& what, uint64_t got, uint64_t want, bool in_hex = false);
+  // The same for a signed value, such as a system call's -1.
+  bool expect_eq_signed(const std::string& what, int64_t got, int64_t want);
   bool expect_true(const std::string& what, bool ok);
 
  private:

@@ -1,6 +1,8 @@
 #include "scenarios/selftest_enclave.h"
 
 #include <cerrno>
+#include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "hw/cpu.h"
@@ -11,6 +13,7 @@
 #include "testlib/test_signing_key.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
+#include "uapi/sgx_ioctl.h"
 #include "user/test_encl.h"
 #include "user/vsgx.h"
 
@@ -52,6 +55,37 @@ bool callee_saved_equal(const hw::Registers& a, const hw::Registers& b) {
          a.r13 == b.r13 && a.r14 == b.r14 && a.r15 == b.r15;
 }
 
+// The errno values the SGX2 ioctls give, by name as the selftests' logs read.
+std::string errno_text(int err) {
+  switch (err) {
+    case 0: return "0";
+    case EPERM: return "EPERM";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case ENODEV: return "ENODEV";
+    case EINVAL: return "EINVAL";
+    case ENOTTY: return "ENOTTY";
+    default: return std::to_string(err);
+  }
+}
+
+std::string prot_text(uint64_t prot) {
+  std::string p;
+  for (const auto& [bit, name] : {std::pair{kernel::PROT_READ, "PROT_READ"},
+                                  std::pair{kernel::PROT_WRITE, "PROT_WRITE"},
+                                  std::pair{kernel::PROT_EXEC, "PROT_EXEC"}}) {
+    if (prot & bit) p += p.empty() ? name : std::string("|") + name;
+  }
+  return p.empty() ? "PROT_NONE" : p;
+}
+
+std::string page_type_text(uint64_t t) {
+  return t <= uint64_t(uapi::PageType::kTrim) ? uapi::to_string(uapi::PageType(t))
+                                              : std::to_string(t);
+}
+
 }  // namespace
 
 SelftestEnclave::SelftestEnclave(ScenarioMachine& sm, Recorder& rec, ScenarioResult& r)
@@ -67,6 +101,10 @@ bool SelftestEnclave::setup(uint64_t heap_pages) {
                                          sf::type(uapi::PageType::kReg) | sf::kR | sf::kW,
                                          kernel::PROT_READ | kernel::PROT_WRITE, false});
   r_.heap_pages = heap_pages;
+  segments_.clear();
+  for (const user::Segment& seg : image.segments) {
+    segments_.push_back(SegmentInfo{seg.offset, seg.length(), seg.prot});
+  }
   rec_.line("setup_test_encl: the test enclave with a heap of " + std::to_string(heap_pages) +
             " page(s), ELRANGE " + hex(user::enclave_size(image)) + " bytes");
   const long ret = user::load_enclave(sm_.process(), image, testlib::test_signing_key(), e_);
@@ -89,6 +127,24 @@ bool SelftestEnclave::setup(uint64_t heap_pages) {
   run_ = uapi::EnclaveRun{};
   run_.tcs = e_.base;
   return true;
+}
+
+uint64_t SelftestEnclave::tcs_offset() const {
+  const uint64_t rw = kernel::PROT_READ | kernel::PROT_WRITE;
+  return !segments_.empty() && segments_[0].prot == rw ? segments_[0].offset : ~0ull;
+}
+
+uint64_t SelftestEnclave::data_offset() const {
+  for (size_t i = 1; i < segments_.size(); ++i) {
+    if (segments_[i].prot == (kernel::PROT_READ | kernel::PROT_WRITE)) return segments_[i].offset;
+  }
+  return ~0ull;
+}
+
+uint64_t SelftestEnclave::total_size() const {
+  uint64_t total = 0;
+  for (const SegmentInfo& seg : segments_) total += seg.size;
+  return total;
 }
 
 int SelftestEnclave::enter_raw(uint32_t leaf, bool clobbered, bool& callee_saved_kept) {
@@ -141,7 +197,7 @@ EnclaveCall SelftestEnclave::enter(const std::string& step, const void* op, uint
   const hw::Counters before = sm_.counters();
   if (const int batches = sm_.reclaim_if_low(); batches > 0) {
     r_.ksgxd_batches += uint64_t(batches);
-    rec_.line("  ksgxd (manual mode, free pages below the low watermark): " +
+    if (verbose_) rec_.line("  ksgxd (manual mode, free pages below the low watermark): " +
               std::to_string(batches) + " reclaim batch(es), free pages now " +
               std::to_string(sm_.sgx().nr_free_pages()));
   }
@@ -159,11 +215,19 @@ EnclaveCall SelftestEnclave::enter(const std::string& step, const void* op, uint
   {
     kernel::CpuHold hold;
     kernel::copy_from_user(&c.value, op_ + 8, sizeof c.value);
+    if (type == user::kEnclOpEaccept) {
+      kernel::copy_from_user(&c.eaccept_ret, op_ + offsetof(user::EnclOpEaccept, ret),
+                             sizeof c.eaccept_ret);
+    }
   }
   const hw::Counters after = sm_.counters();
   c.evictions = after.evictions - before.evictions;
   c.reloads = after.reloads - before.reloads;
 
+  if (!verbose_) {
+    r_.calls.push_back(c);
+    return c;
+  }
   std::string head = "  [" + std::to_string(r_.calls.size() + 1) + "] " + step + ": " +
                      leaf_name(leaf) + " tcs base+" + hex(run_.tcs - e_.base) + ", op " +
                      op_name(type);
@@ -174,7 +238,8 @@ EnclaveCall SelftestEnclave::enter(const std::string& step, const void* op, uint
             " (" + leaf_name(c.function) + "), exception_vector " +
             std::to_string(c.exception_vector) + ", exception_error_code " +
             hex(c.exception_error_code) + ", exception_addr " + hex(c.exception_addr) +
-            ", user_data " + hex(c.user_data) + "; op.value " + hex(c.value));
+            ", user_data " + hex(c.user_data) + "; op.value " + hex(c.value) +
+            (type == user::kEnclOpEaccept ? ", op.ret " + hex(c.eaccept_ret) : ""));
   rec_.line("      EPC since the previous step (ksgxd's batches above included): " +
             std::to_string(c.evictions) + " evictions (EWB), " +
             std::to_string(c.reloads) + " reloads (ELDU); caller's callee-saved registers " +
@@ -196,6 +261,98 @@ long SelftestEnclave::mprotect(hw::LAddr addr, uint64_t len, uint64_t prot) {
   rec_.line("  " + what + " = " + std::to_string(ret));
   r_.syscalls.push_back(SysCall{what, ret});
   return ret;
+}
+
+long SelftestEnclave::mmap(hw::LAddr addr, uint64_t len, uint64_t prot) {
+  const long ret = sm_.process().mmap(addr, len, prot, kernel::MAP_SHARED | kernel::MAP_FIXED,
+                                      e_.fd, 0);
+  const std::string what = "mmap(" + hex(addr) + ", " + hex(len) + ", " + prot_text(prot) +
+                           ", MAP_SHARED|MAP_FIXED, " + std::to_string(e_.fd) + ", 0)";
+  rec_.line("  " + what + " = " + (ret < 0 ? std::to_string(ret) : hex(uint64_t(ret))));
+  r_.syscalls.push_back(SysCall{what, ret});
+  return ret;
+}
+
+long SelftestEnclave::munmap(hw::LAddr addr, uint64_t len) {
+  const long ret = sm_.process().munmap(addr, len);
+  const std::string what = "munmap(" + hex(addr) + ", " + hex(len) + ")";
+  rec_.line("  " + what + " = " + std::to_string(ret));
+  r_.syscalls.push_back(SysCall{what, ret});
+  return ret;
+}
+
+long SelftestEnclave::sgx2_ioctl(uint32_t cmd, const void* in, void* out, uint64_t len) {
+  const hw::LAddr arg = op_ + kArgOffset;
+  {
+    kernel::CpuHold hold;
+    if (kernel::copy_to_user(arg, in, len) != 0) {
+      rec_.expect_true("the ioctl's argument written to user memory", false);
+    }
+  }
+  const long ret = sm_.process().ioctl(e_.fd, cmd, arg);
+  kernel::CpuHold hold;
+  if (kernel::copy_from_user(out, arg, len) != 0) {
+    rec_.expect_true("the ioctl's argument read back from user memory", false);
+  }
+  return ret;
+}
+
+IoctlCall SelftestEnclave::record(const std::string& step, const std::string& what,
+                                  long driver_ret, uint64_t result, uint64_t count,
+                                  bool has_result) {
+  IoctlCall c;
+  c.step = step;
+  c.what = what;
+  // The system call's way out: a negative return becomes -1 with errno set.
+  c.ret = driver_ret < 0 ? -1 : driver_ret;
+  c.err = driver_ret < 0 ? int(-driver_ret) : 0;
+  c.result = result;
+  c.count = count;
+  std::string line = "      user space: ret " + std::to_string(c.ret) + ", errno " +
+                     errno_text(c.err);
+  if (has_result) line += ", result " + hex(result);
+  line += ", count " + hex(count);
+  rec_.line(line);
+  r_.ioctls.push_back(c);
+  return c;
+}
+
+IoctlCall SelftestEnclave::restrict_permissions(const std::string& step, uint64_t offset,
+                                                uint64_t length, uint64_t permissions) {
+  const std::string what = "SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS {offset " + hex(offset) +
+                           ", length " + hex(length) + ", permissions " + hex(permissions) + "}";
+  rec_.line("  " + step + ": " + what);
+  uapi::EnclaveRestrictPermissions a{};
+  a.offset = offset;
+  a.length = length;
+  a.permissions = permissions;
+  const long ret = sgx2_ioctl(uapi::ioctl::kEnclaveRestrictPermissions, &a, &a, sizeof a);
+  return record(step, what, ret, a.result, a.count, true);
+}
+
+IoctlCall SelftestEnclave::modify_types(const std::string& step, uint64_t offset,
+                                        uint64_t length, uint64_t page_type) {
+  const std::string what = "SGX_IOC_ENCLAVE_MODIFY_TYPES {offset " + hex(offset) + ", length " +
+                           hex(length) + ", page_type " + page_type_text(page_type) + "}";
+  rec_.line("  " + step + ": " + what);
+  uapi::EnclaveModifyTypes a{};
+  a.offset = offset;
+  a.length = length;
+  a.page_type = page_type;
+  const long ret = sgx2_ioctl(uapi::ioctl::kEnclaveModifyTypes, &a, &a, sizeof a);
+  return record(step, what, ret, a.result, a.count, true);
+}
+
+IoctlCall SelftestEnclave::remove_pages(const std::string& step, uint64_t offset,
+                                        uint64_t length) {
+  const std::string what = "SGX_IOC_ENCLAVE_REMOVE_PAGES {offset " + hex(offset) + ", length " +
+                           hex(length) + "}";
+  rec_.line("  " + step + ": " + what);
+  uapi::EnclaveRemovePages a{};
+  a.offset = offset;
+  a.length = length;
+  const long ret = sgx2_ioctl(uapi::ioctl::kEnclaveRemovePages, &a, &a, sizeof a);
+  return record(step, what, ret, 0, a.count, false);
 }
 
 void SelftestEnclave::teardown() {

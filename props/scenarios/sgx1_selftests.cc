@@ -1,11 +1,8 @@
 #include "scenarios/sgx1_selftests.h"
 
-#include <algorithm>
-#include <functional>
-
 #include "kernel/vm_flags.h"
-#include "scenarios/scenario_machine.h"
 #include "scenarios/selftest_enclave.h"
+#include "scenarios/selftest_run.h"
 #include "user/test_encl.h"
 #include "user/test_encl_ops.h"
 
@@ -18,50 +15,6 @@ using user::EnclOpGetFromBuf;
 using user::EnclOpHeader;
 using user::EnclOpPutToAddr;
 using user::EnclOpPutToBuf;
-
-constexpr uint64_t kEexit = uapi::enclu::kEexit;
-
-// The heap setup_test_encl adds: one page, or the whole EPC.
-enum class Heap { kDefault, kWholeEpc };
-
-using Body = std::function<void(SelftestEnclave&, Recorder&, ScenarioResult&)>;
-
-// FIXTURE_SETUP, the test's body, FIXTURE_TEARDOWN; the machine is gone before the
-// result is returned, so the transcript ends with everything the process's exit did.
-ScenarioResult run_scenario(const char* name, const ScenarioOptions& o, uint32_t min_epc,
-                            Heap heap, const Body& body) {
-  ScenarioResult r;
-  r.name = name;
-  r.seed = o.seed;
-  Recorder rec(r);
-  const uint32_t asked = o.epc_pages != 0 ? o.epc_pages : std::max(kDefaultEpcPages, min_epc);
-  r.epc_pages = std::max(asked, min_epc);
-  std::string head = "scenario " + r.name + ": EPC " + std::to_string(r.epc_pages) + " pages";
-  if (r.epc_pages != asked) {
-    head += " (asked for " + std::to_string(asked) + "; this scenario needs at least " +
-            std::to_string(min_epc) + ")";
-  }
-  rec.line(head + ", seed " + hex(o.seed) + ", ksgxd in manual mode");
-  {
-    ScenarioMachine sm(r.epc_pages, o.seed, rec);
-    SelftestEnclave encl(sm, rec, r);
-    const uint64_t heap_pages = heap == Heap::kWholeEpc ? sm.sgx().total_pages() : kDefaultHeapPages;
-    if (encl.setup(heap_pages)) body(encl, rec, r);
-    encl.teardown();
-  }
-  rec.line(r.passed() ? "PASSED" : "FAILED: " + std::to_string(r.failures.size()) +
-                                       " assertion(s) did not hold");
-  return r;
-}
-
-// EXPECT_EEXIT and the exception fields a clean exit leaves at zero.
-void expect_clean_eexit(Recorder& rec, const EnclaveCall& c) {
-  rec.expect_eq("ret", uint64_t(c.ret), 0);
-  rec.expect_eq("run.function (EEXIT)", c.function, kEexit);
-  rec.expect_eq("run.exception_vector", c.exception_vector, 0);
-  rec.expect_eq("run.exception_error_code", c.exception_error_code, 0, true);
-  rec.expect_eq("run.exception_addr", c.exception_addr, 0, true);
-}
 
 // unclobbered_vdso, its oversubscribed twin and clobbered_vdso: MAGIC into encl_buffer
 // and back, user_data left at 0.
@@ -90,14 +43,14 @@ int test_handler(long, long, long, long, long, long, uapi::EnclaveRun* run) {
 }  // namespace
 
 ScenarioResult unclobbered_vdso(const ScenarioOptions& o) {
-  return run_scenario("unclobbered_vdso", o, kMinEpcPages, Heap::kDefault,
+  return run_selftest("unclobbered_vdso", o, kMinEpcPages, Heap::kDefault,
                       [](SelftestEnclave& encl, Recorder& rec, ScenarioResult&) {
                         put_and_get_magic(encl, rec, false);
                       });
 }
 
 ScenarioResult unclobbered_vdso_oversubscribed(const ScenarioOptions& o) {
-  return run_scenario(
+  return run_selftest(
       "unclobbered_vdso_oversubscribed", o, kOversubscribedMinEpcPages, Heap::kWholeEpc,
       [](SelftestEnclave& encl, Recorder& rec, ScenarioResult&) {
         put_and_get_magic(encl, rec, false);
@@ -111,14 +64,14 @@ ScenarioResult unclobbered_vdso_oversubscribed(const ScenarioOptions& o) {
 }
 
 ScenarioResult clobbered_vdso(const ScenarioOptions& o) {
-  return run_scenario("clobbered_vdso", o, kMinEpcPages, Heap::kDefault,
+  return run_selftest("clobbered_vdso", o, kMinEpcPages, Heap::kDefault,
                       [](SelftestEnclave& encl, Recorder& rec, ScenarioResult&) {
                         put_and_get_magic(encl, rec, true);
                       });
 }
 
 ScenarioResult clobbered_vdso_and_user_function(const ScenarioOptions& o) {
-  return run_scenario(
+  return run_selftest(
       "clobbered_vdso_and_user_function", o, kMinEpcPages, Heap::kDefault,
       [](SelftestEnclave& encl, Recorder& rec, ScenarioResult&) {
         encl.run().user_handler = reinterpret_cast<uint64_t>(&test_handler);
@@ -137,7 +90,7 @@ ScenarioResult clobbered_vdso_and_user_function(const ScenarioOptions& o) {
 }
 
 ScenarioResult tcs_entry(const ScenarioOptions& o) {
-  return run_scenario("tcs_entry", o, kMinEpcPages, Heap::kDefault,
+  return run_selftest("tcs_entry", o, kMinEpcPages, Heap::kDefault,
                       [](SelftestEnclave& encl, Recorder& rec, ScenarioResult&) {
                         const EnclOpHeader nop{user::kEnclOpNop};
                         expect_clean_eexit(rec, encl.call("NOP through TCS#1", nop, true));
@@ -148,7 +101,7 @@ ScenarioResult tcs_entry(const ScenarioOptions& o) {
 }
 
 ScenarioResult pte_permissions(const ScenarioOptions& o) {
-  return run_scenario(
+  return run_selftest(
       "pte_permissions", o, kMinEpcPages, Heap::kDefault,
       [](SelftestEnclave& encl, Recorder& rec, ScenarioResult&) {
         // The second page of the first RW segment (encl_get_data_offset + PAGE_SIZE).

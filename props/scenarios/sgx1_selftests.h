@@ -6,27 +6,13 @@
 // sgx1_selftests_test.cc asserts on the results.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
-#include "hw/config.h"
+#include "scenarios/scenario.h"
 #include "scenarios/scenario_result.h"
 
 namespace sgxref::scenarios {
-
-struct ScenarioOptions {
-  // The EPC size; 0 for the scenario's own. A scenario raises a smaller one to what it
-  // needs and says so in its transcript.
-  uint32_t epc_pages = 0;
-  uint64_t seed = hw::Config{}.seed;
-};
-
-// Every scenario but the oversubscribed one: the EPC holds the whole enclave.
-inline constexpr uint32_t kDefaultEpcPages = 64;
-inline constexpr uint32_t kMinEpcPages = 32;
-// The oversubscribed one: DESIGN.md's least EPC for a claim of oversubscription.
-inline constexpr uint32_t kOversubscribedMinEpcPages = 1024;
 
 ScenarioResult unclobbered_vdso(const ScenarioOptions& o);
 ScenarioResult unclobbered_vdso_oversubscribed(const ScenarioOptions& o);
@@ -34,14 +20,6 @@ ScenarioResult clobbered_vdso(const ScenarioOptions& o);
 ScenarioResult clobbered_vdso_and_user_function(const ScenarioOptions& o);
 ScenarioResult tcs_entry(const ScenarioOptions& o);
 ScenarioResult pte_permissions(const ScenarioOptions& o);
-
-using ScenarioFn = ScenarioResult (*)(const ScenarioOptions&);
-
-struct Scenario {
-  const char* name;     // the selftest's name
-  const char* summary;  // what it checks, in a line
-  ScenarioFn run;
-};
 
 // Every SGX1 selftest mirror, in main.c's order.
 const std::vector<Scenario>& sgx1_selftests();

@@ -79,6 +79,21 @@ long TracedEnclaveDevice::ioctl(kernel::File& f, unsigned int cmd, hw::LAddr arg
   } else if (cmd == uapi::ioctl::kEnclaveInit) {
     call = "SGX_IOC_ENCLAVE_INIT";
     ret = driver_.ioctl(f, cmd, arg);
+  } else if (cmd == uapi::ioctl::kEnclaveRestrictPermissions) {
+    uapi::EnclaveRestrictPermissions a{};
+    call = "SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS";
+    ret = driver_.ioctl(f, cmd, arg);
+    if (peek(arg, a)) after = ", result " + hex(a.result) + ", count " + hex(a.count);
+  } else if (cmd == uapi::ioctl::kEnclaveModifyTypes) {
+    uapi::EnclaveModifyTypes a{};
+    call = "SGX_IOC_ENCLAVE_MODIFY_TYPES";
+    ret = driver_.ioctl(f, cmd, arg);
+    if (peek(arg, a)) after = ", result " + hex(a.result) + ", count " + hex(a.count);
+  } else if (cmd == uapi::ioctl::kEnclaveRemovePages) {
+    uapi::EnclaveRemovePages a{};
+    call = "SGX_IOC_ENCLAVE_REMOVE_PAGES";
+    ret = driver_.ioctl(f, cmd, arg);
+    if (peek(arg, a)) after = ", count " + hex(a.count);
   } else {
     call = "ioctl " + hex(cmd);
     ret = driver_.ioctl(f, cmd, arg);

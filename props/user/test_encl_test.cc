@@ -100,5 +100,33 @@ TEST_F(TestEncl, InitTcsPageWritesATcsThatEmodtAndEacceptMakeEnterable) {
   EXPECT_EQ(buffer_value(), kMagic);
 }
 
+TEST_F(TestEncl, DynEntryTakesTheSecinfoBlockFromThePageBeforeItsTcs) {
+  // tcs_create's layout: stack page, TCS, SSA frame, all augmented; a TCS at run time has
+  // no stack page at Layout::scratch from it, so it enters at encl_dyn_entry.
+  constexpr uint64_t kStack = test_encl::kImageEnd;
+  constexpr uint64_t kNewTcs = kStack + hw::kPageSize;
+  constexpr uint64_t kNewSsa = kNewTcs + hw::kPageSize;
+  constexpr uint64_t kAug = kNewSsa + hw::kPageSize;
+  for (uint64_t page : {kStack, kNewTcs, kNewSsa}) {
+    ASSERT_EQ(eaug(page), hw::Result::ok());
+    ASSERT_EQ(call(EnclOpEaccept{{kEnclOpEaccept}, la(page), kReg | kR | kW | kPending, 99}), 0);
+    ASSERT_EQ(result<EnclOpEaccept>().ret, 0u);
+  }
+  ASSERT_EQ(call(EnclOpInitTcsPage{{kEnclOpInitTcsPage}, la(kNewTcs), kNewSsa, test_encl::kDynEntry}),
+            0);
+  ASSERT_EQ(modify_type(kNewTcs, kTcsType), hw::Result::ok());
+  ASSERT_EQ(call(EnclOpEaccept{{kEnclOpEaccept}, la(kNewTcs), kTcsType | kModified, 99}), 0);
+  ASSERT_EQ(result<EnclOpEaccept>().ret, 0u);
+
+  // An EACCEPT needs the SECINFO block: through the new TCS it is built in the stack page.
+  ASSERT_EQ(eaug(kAug), hw::Result::ok());
+  EXPECT_EQ(call(EnclOpEaccept{{kEnclOpEaccept}, la(kAug), kReg | kR | kW | kPending, 99}, kNewTcs),
+            0);
+  EXPECT_EQ(run_.function, uapi::enclu::kEexit);
+  EXPECT_EQ(result<EnclOpEaccept>().ret, 0u);
+  EXPECT_EQ(call(EnclOpGetFromAddr{{kEnclOpGetFromAddress}, 0, la(kNewTcs) - 64}), 0);
+  EXPECT_EQ(result<EnclOpGetFromAddr>().value, kReg | kR | kW | kPending);
+}
+
 }  // namespace
 }  // namespace sgxref::user
