@@ -78,6 +78,14 @@ std::vector<std::string> describe(const Alternatives& alt) {
   return out;
 }
 
+std::vector<std::string> off_linux(const Alternatives& alt) {
+  std::vector<std::string> out;
+  for (const Knob& k : knobs()) {
+    if (k.get(alt) != 0) out.push_back(std::string(k.name) + "=" + k.values[k.get(alt)]);
+  }
+  return out;
+}
+
 std::vector<std::string> alternative_choices() {
   std::vector<std::string> out;
   for (const Knob& k : knobs()) out.push_back(std::string(k.name) + "=" + joined(k.values, "|"));

@@ -46,6 +46,10 @@ std::string set_alternative(Alternatives& alt, const std::string& name_eq_value)
 // what a default-constructed Alternatives gives).
 std::vector<std::string> describe(const Alternatives& alt);
 
+// "NAME=VALUE" of each alternative `alt` sets off Linux's choice, in describe's order:
+// what a run's transcript names so that it is not taken for Linux's.
+std::vector<std::string> off_linux(const Alternatives& alt);
+
 // Each name with its values, the first being Linux's: "restrict.etrack=per-page|batched".
 std::vector<std::string> alternative_choices();
 

@@ -175,6 +175,13 @@ int Encl::eldu_into(EnclPage& encl_page, EpcPage* epc_page, EpcPage* secs_page) 
   const uint64_t index = page_index(encl_page);
   const uint64_t pcmd_first_page = base + ((index & ~(kPcmdsPerPage - 1)) << hw::kPageShift);
   const uint64_t page_pcmd_off = size + hw::kPageSize + index * sizeof(uapi::Pcmd);
+  // A failed EWB (its WARN) lost the contents and kept no VA slot. Linux's ELDU then
+  // reads the slot it freed (or dereferences a NULL va_page, an oops, when the page was
+  // never evicted before); ours fails as that ELDU does.
+  if (encl_page.va_page == nullptr) {
+    sgx_.warn("ELDU");
+    return -EFAULT;
+  }
   Backing b;
   int ret = get_backing(index, b);
   if (ret != 0) return ret;

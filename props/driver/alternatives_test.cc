@@ -73,8 +73,13 @@ TEST(DriverAlternatives, EachNameEqualsValueSetsThatAlternativeAlone) {
   EXPECT_EQ(driver::describe(a),
             (std::vector<std::string>{"restrict.etrack=batched", "restrict.lock=whole-range",
                                       "reclaim.ipi-mask=before-etrack", "eaug.via=ioctl"}));
+  EXPECT_EQ(driver::off_linux(a), driver::describe(a));
   EXPECT_EQ(driver::set_alternative(a, "restrict.etrack=per-page"), "");
   EXPECT_EQ(a.restrict_etrack, Alternatives::RestrictEtrack::kPerPage);
+  EXPECT_EQ(driver::off_linux(a),
+            (std::vector<std::string>{"restrict.lock=whole-range",
+                                      "reclaim.ipi-mask=before-etrack", "eaug.via=ioctl"}));
+  EXPECT_TRUE(driver::off_linux(Alternatives{}).empty());
 }
 
 TEST(DriverAlternatives, UnknownNamesValuesAndMalformedStringsAreRefusedWithTheChoices) {
@@ -238,6 +243,16 @@ TEST(DriverAlternatives, ReclaimIpiMaskBeforeEtrackMissesACpuThatEnteredMeanwhil
     const std::map<std::string, uint64_t> warns = f.sgx().warning_counts();
     EXPECT_EQ(warns.count("EWB") ? warns.at("EWB") : 0u, before_etrack ? 1u : 0u) << alt;
     EXPECT_EQ(f.sgx().warnings(), before_etrack ? 1u : 0u) << alt;
+    if (before_etrack) {
+      // The failed EWB lost the page: the next fault has no VA slot to load it from and
+      // is SIGBUS with an ELDU WARN (regression: the fault dereferenced the missing VA
+      // page, found by the ewb-skips-ipi-retry mutant's race).
+      kernel::CpuHold cpu;
+      uint64_t v = 0;
+      EXPECT_EQ(kernel::user_load(e.base() + target, &v, sizeof(v)),
+                kernel::FaultResult::kSigbus);
+      EXPECT_EQ(f.sgx().warning_counts().count("ELDU"), 1u);
+    }
     child->exit();
   }
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "driver/alternatives.h"
 #include "hw/config.h"
 #include "scenarios/scenario_result.h"
 
@@ -15,6 +16,8 @@ struct ScenarioOptions {
   // needs and says so in its transcript.
   uint32_t epc_pages = 0;
   uint64_t seed = hw::Config{}.seed;
+  // The driver's design alternatives; the defaults are Linux's.
+  driver::Alternatives alternatives;
 };
 
 // Every scenario but the oversubscribed ones: the EPC holds the whole enclave.

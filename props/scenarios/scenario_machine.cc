@@ -5,7 +5,8 @@
 
 namespace sgxref::scenarios {
 
-ScenarioMachine::ScenarioMachine(uint32_t epc_pages, uint64_t seed, Recorder& rec) {
+ScenarioMachine::ScenarioMachine(uint32_t epc_pages, uint64_t seed,
+                                 const driver::Alternatives& alternatives, Recorder& rec) {
   hw::Config cfg;
   cfg.epc_pages = epc_pages;
   cfg.seed = seed;
@@ -16,6 +17,7 @@ ScenarioMachine::ScenarioMachine(uint32_t epc_pages, uint64_t seed, Recorder& re
   boot_scope_ = std::make_unique<kernel::TaskScope>(*boot_);
   driver::SgxDriver::Options o;
   o.sgx.ksgxd_thread = false;
+  o.alternatives = alternatives;
   d_ = std::make_unique<driver::SgxDriver>(*k_, o);
   traced_ = std::make_unique<TracedEnclaveDevice>(
       *k_, [&rec](const std::string& line) { rec.line(line); });

@@ -20,7 +20,8 @@ namespace sgxref::scenarios {
 
 class ScenarioMachine {
  public:
-  ScenarioMachine(uint32_t epc_pages, uint64_t seed, Recorder& rec);
+  ScenarioMachine(uint32_t epc_pages, uint64_t seed, const driver::Alternatives& alternatives,
+                  Recorder& rec);
   // The process exits (closing whatever the scenario left open), then the driver goes.
   ~ScenarioMachine();
   ScenarioMachine(const ScenarioMachine&) = delete;

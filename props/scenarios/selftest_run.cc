@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "scenarios/scenario_machine.h"
 #include "uapi/enclave_run.h"
@@ -21,9 +22,10 @@ ScenarioResult run_selftest(const char* name, const ScenarioOptions& o, uint32_t
     head += " (asked for " + std::to_string(asked) + "; this scenario needs at least " +
             std::to_string(min_epc) + ")";
   }
+  for (const std::string& alt : driver::off_linux(o.alternatives)) head += ", " + alt;
   rec.line(head + ", seed " + hex(o.seed) + ", ksgxd in manual mode");
   {
-    ScenarioMachine sm(r.epc_pages, o.seed, rec);
+    ScenarioMachine sm(r.epc_pages, o.seed, o.alternatives, rec);
     SelftestEnclave encl(sm, rec, r);
     const uint64_t heap_pages = heap == Heap::kWholeEpc ? sm.sgx().total_pages() : kDefaultHeapPages;
     if (encl.setup(heap_pages)) body(encl, rec, r);
