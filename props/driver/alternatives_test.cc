@@ -202,15 +202,7 @@ TEST(DriverAlternatives, ReclaimIpiMaskBeforeEtrackMissesACpuThatEnteredMeanwhil
     }
     // Only the target on the LRU: the thread's own pages are not reclaimed under it.
     const uint64_t target = te::kBuffer + kPage;
-    driver::Encl& encl = f.encl_of(e.fd());
-    {
-      sched::MutexLock l(encl.lock);
-      for (const auto& [pfn, page] : encl.page_array) {
-        if (page->desc != e.base() + target && page->epc_page != nullptr) {
-          ASSERT_EQ(f.sgx().unmark_page_reclaimable(page->epc_page), 0);
-        }
-      }
-    }
+    e.leave_alone_on_lru(target);
     ASSERT_EQ(f.sgx().lru_pages(), 1u);
     const hw::Counters before = hw::Inspector(f.machine()).counters();
     uapi::EnclaveRun run{};

@@ -116,6 +116,18 @@ class FixtureTestEncl {
     return *it->second;
   }
 
+  // Takes every resident page but the one at `offset` off the LRU, so the reclaimer's
+  // next batch meets that page alone and the enclave's own pages stay under its threads.
+  void leave_alone_on_lru(uint64_t offset) {
+    driver::Encl& encl = f_.encl_of(e_.fd);
+    sched::MutexLock l(encl.lock);
+    for (const auto& [pfn, page] : encl.page_array) {
+      if (page->desc != e_.base + offset && page->epc_page != nullptr) {
+        EXPECT_EQ(f_.sgx().unmark_page_reclaimable(page->epc_page), 0);
+      }
+    }
+  }
+
   // The EPCM entry of the page at `offset`, which must be resident.
   hw::EpcmEntry epcm(uint64_t offset) {
     const std::optional<driver::EnclPage> p = record(offset);

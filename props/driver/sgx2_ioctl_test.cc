@@ -610,15 +610,7 @@ TEST(DriverSgx2Ioctl, AnEtrackRefusedForAnIncompletePreviousTrackingIsRetriedAft
     ASSERT_EQ(e.call(nop).function, uapi::enclu::kEexit);
   }
   const uint64_t target = te::kBuffer + kPage;
-  driver::Encl& encl = f.encl_of(e.fd());
-  {
-    sched::MutexLock l(encl.lock);
-    for (const auto& [pfn, page] : encl.page_array) {
-      if (page->desc != e.base() + target && page->epc_page != nullptr) {
-        ASSERT_EQ(f.sgx().unmark_page_reclaimable(page->epc_page), 0);
-      }
-    }
-  }
+  e.leave_alone_on_lru(target);
   const hw::LAddr arg = f.user_alloc(kPage);
   uapi::EnclaveRestrictPermissions rp{FixtureTestEncl::kHeap, kPage, sf::kR, 0, 0};
   long ret = -1;
