@@ -17,11 +17,16 @@ class DepthFirst final : public Strategy {
 
   Pick pick(const Decision& d) override {
     Node n;
-    n.preemptable = d.current_can_continue;
+    // A thread at a sched::yield spins waiting for another; run on, it would only fail
+    // the same check again, and with the preemption bound spent it would spin forever.
+    // So while another thread can run, the spinner is no option and switching is free.
+    const bool spins = d.current_yielded && d.runnable.size() > 1;
+    n.preemptable = d.current_can_continue && !spins;
     n.preemptions = trail_.empty() ? 0 : trail_.back().preemptions_after();
     if (n.preemptable) n.options.push_back(d.current);
     for (const Candidate& c : d.runnable) {
-      if (!(n.preemptable && c.thread == d.current)) n.options.push_back(c.thread);
+      const bool listed_or_spinning = (n.preemptable || spins) && c.thread == d.current;
+      if (!listed_or_spinning) n.options.push_back(c.thread);
     }
     if (trail_.size() < prefix_.size()) {
       const int want = prefix_[trail_.size()];

@@ -17,8 +17,8 @@ struct Exploration {
 };
 
 // Runs `test` once for every schedule with at most `preemptions` preemptions (a switch
-// away from a thread that could go on; switching when a thread blocks or ends is free),
-// depth first, until every one has run, one fails, or `cap` have run. `test` builds its
+// away from a thread that could go on; switching when a thread blocks or ends is free,
+// and a thread spinning at a sched::yield waits while another can run), depth first, until every one has run, one fails, or `cap` have run. `test` builds its
 // world (machine, driver, threads) afresh, calls s.run() once and returns whether its
 // check held. The test must be deterministic given its schedule, as a run that cannot
 // retrace a prefix it took before is reported as a divergence.

@@ -3,11 +3,15 @@
 // saying so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <set>
 #include <string>
 
 #include "programs.h"
 #include "sched/exhaustive.h"
+#include "sched/scheduler.h"
+#include "sched/thread.h"
 #include "sched/strategy.h"
 
 namespace sgxref::sched {
@@ -64,6 +68,42 @@ TEST(SchedExhaustive, StopsAtTheCapAndSaysSo) {
   const Exploration exact = exhaustive(5, 35, test);
   EXPECT_EQ(exact.schedules, 35);
   EXPECT_FALSE(exact.capped);  // the cap was reached with nothing left to run
+}
+
+// A thread spinning until another sets a flag: without preemptions left, running the
+// spinner on at its yield would spin forever (found by the races suite: an enclave
+// thread re-faulting a page ksgxd held while ksgxd waited). At a yield the other thread
+// runs, at no preemption's cost, and every schedule ends.
+TEST(SchedExhaustive, ASpinnerThatYieldsLetsTheThreadItWaitsForRunInEverySchedule) {
+  // Bound 0: main spins once, the setter runs to its end. Bound 1 adds the preemption of
+  // the setter at its point (main spins again); there is no other point to preempt at.
+  const int schedules[] = {1, 2, 2};
+  const int most_spins_at[] = {1, 2, 2};
+  for (int bound = 0; bound <= 2; ++bound) {
+    test::Watchdog dog("exhaustive spin-wait, bound " + std::to_string(bound));
+    int most_spins = 0;
+    const Exploration e = exhaustive(bound, 1000, [&](Controlled& s) {
+      std::atomic<bool> flag{false};
+      int spins = 0;
+      const Outcome o = s.run([&] {
+        Thread setter("setter", [&] {
+          point("setter.before");
+          flag.store(true);
+        });
+        while (!flag.load()) {
+          ++spins;
+          yield("spin");
+        }
+        setter.join();
+      });
+      most_spins = std::max(most_spins, spins);
+      return o.completed();
+    });
+    EXPECT_FALSE(e.failure) << "bound " << bound << ": " << e.failure->report();
+    EXPECT_FALSE(e.capped) << "bound " << bound;
+    EXPECT_EQ(e.schedules, schedules[bound]) << "bound " << bound;
+    EXPECT_EQ(most_spins, most_spins_at[bound]) << "bound " << bound;
+  }
 }
 
 TEST(SchedExhaustive, FindsTheLostUpdateWithOnePreemptionNotWithNone) {
