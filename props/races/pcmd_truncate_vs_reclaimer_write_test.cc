@@ -142,9 +142,11 @@ TEST(Races, PcmdTruncateVsReclaimerWrite_af117837ceb9) {
   ASSERT_FALSE(e.failure.has_value()) << "schedule " << e.schedules << ": " << failure << "\n"
                                       << e.failure->report();
   EXPECT_FALSE(e.capped);
-  // Observed: 349 schedules, 18 of them in the window (cap 2000). The mutants kill it at
-  // schedule 295 (pcmd-truncate-ignores-reclaimer) and 184 (reclaimer-backing-outside-lock).
-  EXPECT_GE(in_window, 9);
+  // Observed: 320 schedules, 9 of them in the window (cap 2000; 349 and 18 before a
+  // spinning thread stopped being an option of the exhaustive strategy). The mutants kill
+  // it at schedule 287 (pcmd-truncate-ignores-reclaimer) and 201
+  // (reclaimer-backing-outside-lock).
+  EXPECT_GE(in_window, 5);
 }
 
 }  // namespace
