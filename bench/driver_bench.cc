@@ -9,6 +9,10 @@
 //     the EPC (a #PF, the driver's fault handler reloading the page by ELDU, and, when
 //     free pages fall below the low watermark, ksgxd stepped inline) over
 //     BM_EwbEldu's EBLOCK, ETRACK, EWB and ELDU of one page (ewb_eldu_bench.cc).
+//   restrict_page/emodpr_etrack_ipi  RESTRICT_PERMISSIONS of one resident page through
+//     the ioctl (the argument copied in and out, the enclave's mutex, the page looked
+//     up, its SECINFO placed, EMODPR, ETRACK and the IPI to the enclave's CPUs) over
+//     EMODPR, ETRACK and ipi_mask of the same mask issued directly on the same enclave.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -16,6 +20,8 @@
 #include <vector>
 
 #include "driver/driver_fixture.h"
+#include "driver/encl.h"
+#include "driver/fixture_test_encl.h"
 #include "driver/main.h"
 #include "figures.h"
 #include "hw/cpu.h"
@@ -27,6 +33,7 @@
 #include "testlib/test_signing_key.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
+#include "uapi/sgx_ioctl.h"
 
 namespace {
 
@@ -43,6 +50,8 @@ constexpr int kBatch = driver::SGX_NR_TO_SCAN;
 
 static const sgxref::bench::Ratio kReclaim("reclaim_page/batch_leaves", "BM_ReclaimBatch",
                                            "BM_BatchLeaves");
+static const sgxref::bench::Ratio kRestrict("restrict_page/emodpr_etrack_ipi",
+                                            "BM_RestrictPage", "BM_RestrictLeaves");
 static const sgxref::bench::Ratio kFault("fault_evict/ewb_eldu", "BM_FaultEvict",
                                          "BM_EwbEldu");
 
@@ -180,5 +189,58 @@ void BM_FaultEvict(benchmark::State& state) {
   state.SetItemsProcessed(int64_t(accesses));
 }
 BENCHMARK(BM_FaultEvict);
+
+// RESTRICT_PERMISSIONS to RW of a heap page of the selftests' enclave that is RW
+// already: the EPCM keeps its rights, so every iteration runs the same leaves.
+void BM_RestrictPage(benchmark::State& state) {
+  DriverFixture f;
+  sgxref::testlib::FixtureTestEncl e(f, 1);
+  const uint64_t page = sgxref::testlib::FixtureTestEncl::kHeap;
+  const hw::LAddr arg = f.user_alloc(kPage);
+  const uint64_t rw = uapi::secinfo_flag::kR | uapi::secinfo_flag::kW;
+  kernel::CpuHold cpu;
+  bool ok = true;
+  for (auto _ : state) {
+    uapi::EnclaveRestrictPermissions p{page, kPage, rw, 0, 0};
+    ok &= kernel::copy_to_user(arg, &p, sizeof p) == 0;
+    ok &= f.process().ioctl(e.fd(), uapi::ioctl::kEnclaveRestrictPermissions, arg) == 0;
+    ok &= kernel::copy_from_user(&p, arg, sizeof p) == 0 && p.count == kPage;
+  }
+  if (!ok || f.sgx().warnings() != 0) state.SkipWithError("RESTRICT failed or the driver warned");
+}
+BENCHMARK(BM_RestrictPage);
+
+void BM_RestrictLeaves(benchmark::State& state) {
+  DriverFixture f;
+  sgxref::testlib::FixtureTestEncl e(f, 1);
+  driver::Encl& encl = f.encl_of(e.fd());
+  hw::PAddr epc = 0;
+  hw::PAddr secs = 0;
+  {
+    sgxref::sched::MutexLock l(encl.lock);
+    const auto it = encl.page_array.find((e.base() + sgxref::testlib::FixtureTestEncl::kHeap) >> hw::kPageShift);
+    if (it == encl.page_array.end() || it->second->epc_page == nullptr) {
+      state.SkipWithError("the heap page is not resident");
+      return;
+    }
+    epc = it->second->epc_page->addr;
+    secs = encl.secs.epc_page->addr;
+  }
+  uapi::SecInfo si{};
+  si.flags = uapi::secinfo_flag::kR | uapi::secinfo_flag::kW;
+  sgxref::testlib::KernelMemory mem(f.machine());
+  const hw::PAddr secinfo = mem.put(si);
+  const uint64_t mask = encl.cpumask();
+  kernel::CpuHold cpu;
+  hw::Cpu& c = kernel::this_cpu();
+  bool ok = true;
+  for (auto _ : state) {
+    ok &= c.emodpr(secinfo, epc).succeeded();
+    ok &= c.etrack(secs).succeeded();
+    f.kernel().ipi_mask(mask);
+  }
+  if (!ok) state.SkipWithError("EMODPR or ETRACK failed");
+}
+BENCHMARK(BM_RestrictLeaves);
 
 }  // namespace
