@@ -385,12 +385,16 @@ void EnclMm::release(kernel::Mm&) {
   encl->mm_remove(this);
 }
 
+// Read under mm_lock_ instead of from a snapshot: an address space on the list cannot
+// finish its release (which first takes it off the list here), so its cpumask is read
+// without taking a reference, where Linux takes one and drops it with mmput_async (a
+// plain mmput here could end the address space and reenter mm_lock_). One whose last
+// user is gone is skipped, as mmget_not_zero would skip it.
 uint64_t Encl::cpumask() const {
+  sched::MutexLock l(mm_lock_);
   uint64_t mask = 0;
-  for (const auto& encl_mm : mm_list()) {
-    if (!encl_mm->mm().mmget_not_zero()) continue;
-    mask |= encl_mm->mm().cpumask();
-    encl_mm->mm().mmput();
+  for (const auto& encl_mm : mm_list_) {
+    if (encl_mm->mm().has_users()) mask |= encl_mm->mm().cpumask();
   }
   return mask;
 }

@@ -173,7 +173,7 @@ class Encl : public std::enable_shared_from_this<Encl> {
   void drain_mm_list() EXCLUDES(mm_lock_);
 
   // sgx_encl_cpumask: every CPU that has run one of the enclave's address spaces.
-  uint64_t cpumask() const;
+  uint64_t cpumask() const EXCLUDES(mm_lock_);
   // sgx_zap_enclave_ptes: the PTE of `addr` cleared in every address space, until no
   // address space was added meanwhile. Takes mmap_lock: call without the enclave lock.
   void zap_enclave_ptes(hw::LAddr addr) EXCLUDES(lock);

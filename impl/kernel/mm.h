@@ -95,6 +95,9 @@ class Mm : public std::enable_shared_from_this<Mm> {
   void mmget() { users_.fetch_add(1, std::memory_order_relaxed); }
   bool mmget_not_zero();
   void mmput();
+  // Whether a user is left: what mmget_not_zero tests, for a reader that needs no
+  // reference because something else keeps the Mm from being torn down meanwhile.
+  bool has_users() const { return users_.load(std::memory_order_acquire) != 0; }
 
   void register_notifier(MmuNotifier* n) EXCLUDES(notifiers_mu_);
   // Removes `n` and calls its release if the address space has not already done so;

@@ -7,6 +7,7 @@
 // reclaim; misc.current, peak, max and events; teardown uncharges everything.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 #include "driver/encl.h"
@@ -15,6 +16,10 @@
 #include "kernel/errno.h"
 #include "kernel/run_queue.h"
 #include "kernel/mm.h"
+#include "kernel/task.h"
+#include "sched/controlled.h"
+#include "sched/thread.h"
+#include "staged_strategy.h"
 #include "uapi/sgx_ioctl.h"
 
 namespace sgxref::testlib {
@@ -45,6 +50,21 @@ void evict_everything(DriverFixture& f) {
   kernel::CpuHold cpu;
   for (int i = 0; i < 1000 && f.sgx().lru_pages() > 0; ++i) f.sgx().reclaim_pages();
   ASSERT_EQ(f.sgx().lru_pages(), 0u);
+}
+
+// Faults evicted pages of `spec` back in (ELDU, which does not reclaim) until the
+// group's limit refuses one: the fault handler answers NOPAGE, so the access would just
+// fault again, and the page stays out. That page, or 0 if every page came back.
+hw::LAddr fault_in_until_refused(DriverFixture& f, int fd, const EnclaveSpec& spec) {
+  kernel::Mm& mm = f.process().mm();
+  for (uint64_t i = 0; i < spec.reg_pages; ++i) {
+    const hw::LAddr a = spec.base + (1 + i) * kPage;
+    if (resident(f, fd, a)) continue;
+    kernel::CpuHold cpu;
+    EXPECT_EQ(mm.handle_mm_fault(a, false, false), kernel::FaultResult::kHandled);
+    if (!resident(f, fd, a)) return a;
+  }
+  return 0;
 }
 
 void expect_page_reads_back(DriverFixture& f, const EnclaveSpec& spec, uint64_t i) {
@@ -234,18 +254,8 @@ TEST(DriverEpcCgroup, AFaultAtTheLimitIsEbusyUntilKsgxdRunsTheGroupsReclaimWork)
   const EnclaveSpec spec = spec_at(0x4000'0000, 12, 9);
   const int fd = f.build_enclave(spec);
   kernel::Mm& mm = f.process().mm();
-  // Fault evicted pages back in (ELDU, no reclaim) until one is refused: the fault
-  // handler answers NOPAGE, so the access would just fault again.
-  hw::LAddr refused = 0;
-  uint64_t events = 0;
-  for (uint64_t i = 0; i < spec.reg_pages && refused == 0; ++i) {
-    const hw::LAddr a = spec.base + (1 + i) * kPage;
-    if (resident(f, fd, a)) continue;
-    events = g.events_local();
-    kernel::CpuHold cpu;
-    ASSERT_EQ(mm.handle_mm_fault(a, false, false), kernel::FaultResult::kHandled);
-    if (!resident(f, fd, a)) refused = a;
-  }
+  const uint64_t events = g.events_local();
+  const hw::LAddr refused = fault_in_until_refused(f, fd, spec);
   ASSERT_NE(refused, 0u) << "12 REG pages cannot all be resident in 8";
   EXPECT_EQ(g.current(), 8u);
   EXPECT_EQ(g.events_local(), events + 1);
@@ -267,6 +277,66 @@ TEST(DriverEpcCgroup, AFaultAtTheLimitIsEbusyUntilKsgxdRunsTheGroupsReclaimWork)
   for (uint64_t i = 0; i < spec.reg_pages; ++i) {
     if (resident(f, fd, spec.base + (1 + i) * kPage)) expect_page_reads_back(f, spec, i);
   }
+  EXPECT_EQ(f.sgx().warnings(), 0u);
+}
+
+// v16's order in __sgx_cgroup_try_charge (docs/epc-accounting.md, "a transient
+// -ENOMEM"): the LRU is asked before SGX_NO_RECLAIM, and a page the reclaimer has
+// isolated for its batch is on no LRU. So a fault at the limit while a batch holds the
+// group's whole LRU is -ENOMEM, and SIGBUS, where a moment earlier or later it is NOPAGE.
+TEST(DriverEpcCgroup, AFaultAtTheLimitWhileABatchHoldsTheGroupsWholeLruIsSigbus) {
+  DriverFixture f;
+  EpcCgroup& g = f.sgx().cgroups().create(f.sgx().cgroups().root(), "g");
+  g.set_max(8);
+  f.sgx().cgroups().attach(f.process(), g);
+  const EnclaveSpec spec = spec_at(0x4000'0000, 12, 9);
+  const int fd = f.build_enclave(spec);
+  kernel::Mm& mm = f.process().mm();
+  const hw::LAddr evicted = fault_in_until_refused(f, fd, spec);
+  ASSERT_NE(evicted, 0u) << "12 REG pages cannot all be resident in 8";
+  ASSERT_EQ(g.current(), 8u);
+  const uint64_t on_lru = g.lru_pages();
+  ASSERT_GT(on_lru, 0u);
+  ASSERT_LE(on_lru, uint64_t(driver::SGX_NR_TO_SCAN)) << "one batch takes the whole LRU";
+
+  // The batch's second pass at the LRU lock is its release after isolating the pages;
+  // the fault runs there, to its end.
+  kernel::FaultResult fault = kernel::FaultResult::kHandled;
+  uint64_t lru_during_fault = ~0ull;
+  auto staged = std::make_unique<StagedStrategy>(
+      std::vector<Stage>{{1, "sgx_cg->lru.lock", 2}, {2, ""}});
+  StagedStrategy* plan = staged.get();
+  sched::Controlled s(std::move(staged));
+  const sched::Outcome o = s.run([&] {
+    sched::Thread reclaimer("reclaimer", [&] {
+      kernel::Task task(f.kernel(), "ksgxd");
+      kernel::TaskScope scope(task);
+      kernel::CpuHold cpu;
+      f.sgx().reclaim_pages(g);
+    });
+    sched::Thread faulter("faulter", [&] {
+      kernel::Task task(f.process(), "faulter");
+      kernel::TaskScope scope(task);
+      kernel::CpuHold cpu;
+      lru_during_fault = g.lru_pages();
+      fault = mm.handle_mm_fault(evicted, false, false);
+    });
+    reclaimer.join();
+    faulter.join();
+  });
+  ASSERT_TRUE(o.completed()) << o.report();
+  EXPECT_TRUE(plan->all_reached());
+  EXPECT_EQ(lru_during_fault, 0u) << "the batch held every page of the group";
+  EXPECT_EQ(fault, kernel::FaultResult::kSigbus) << "-ENOMEM, not -EBUSY's NOPAGE";
+  EXPECT_FALSE(resident(f, fd, evicted));
+  EXPECT_LT(g.current(), 8u) << "the batch freed its pages";
+  // The same fault now finds room.
+  {
+    kernel::CpuHold cpu;
+    EXPECT_EQ(mm.handle_mm_fault(evicted, false, false), kernel::FaultResult::kHandled);
+  }
+  EXPECT_TRUE(resident(f, fd, evicted));
+  EXPECT_EQ(g.current(), pages_held(f, fd));
   EXPECT_EQ(f.sgx().warnings(), 0u);
 }
 
