@@ -1,0 +1,195 @@
+// model/uapi's rules, one test each, on a small enclave: ELRANGE of 16 pages at 0x10000000,
+// the modelled part from page 4, pages 4 to 7 a heap mapped RW, the rest holes mapped RWX.
+#include <gtest/gtest.h>
+
+#include "uapi/enclave_ops.h"
+#include "uapi/enclave_state.h"
+#include "uapi/sgx2_ioctls.h"
+
+namespace sgxref::model::uapi {
+namespace {
+
+constexpr uint64_t kBase = 0x1000'0000;
+constexpr uint64_t kHeap = 4 * kPage;
+constexpr uint64_t kHole = 8 * kPage;
+constexpr uint64_t kTcsAt = 0;  // a thread's TCS
+
+Enclave small() {
+  Enclave e;
+  e.base = kBase;
+  e.size = 16 * kPage;
+  e.first = kHeap;
+  for (uint64_t off = kHeap; off < e.size; off += kPage) {
+    e.vma_prot[off] = off < kHole ? prot::kRw : prot::kRwx;
+    if (off >= kHole) continue;
+    Page p;
+    p.rights = prot::kRw;
+    p.max_prot = prot::kRw;
+    e.pages[off] = p;
+  }
+  return e;
+}
+
+Sgx2Args range(uint64_t offset, uint64_t pages, uint64_t mode = 0) {
+  return Sgx2Args{offset, pages * kPage, mode, 0, 0, false};
+}
+
+uint64_t accept_flags(int64_t type, uint64_t extra) { return secinfo::type(type) | extra; }
+
+TEST(UapiModel, TheRangeCheckRefusesMisalignmentNoLengthOverflowAndThePastEnd) {
+  Enclave e = small();
+  const Enclave before = e;
+  for (const Sgx2Args& a : {Sgx2Args{kHeap + 8, kPage}, Sgx2Args{kHeap, 0}, Sgx2Args{kHeap, 100},
+                            Sgx2Args{kHeap, ~(kPage - 1)}, Sgx2Args{e.size, kPage}}) {
+    EXPECT_EQ(restrict_permissions(e, a).ret, err::kInval);
+  }
+  EXPECT_EQ(restrict_permissions(e, range(e.size - kPage, 1, prot::kR)).ret, err::kFault)
+      << "the last page passes the check; it is a hole";
+  EXPECT_EQ(e.pages.size(), before.pages.size());
+}
+
+TEST(UapiModel, ARefusedArgumentIsCopiedBackUnchangedAndABadPointerIsEfault) {
+  Enclave e = small();
+  Sgx2Args a = range(kHeap, 1, prot::kR);
+  a.count = kPage;
+  EXPECT_EQ(restrict_permissions(e, a), (IoctlOutcome{err::kInval, 0, kPage}));
+  a.count = 0;
+  a.bad_pointer = true;
+  EXPECT_EQ(restrict_permissions(e, a).ret, err::kFault);
+  EXPECT_EQ(restrict_permissions(e, range(kHeap, 1, prot::kW)).ret, err::kInval) << "W without R";
+  EXPECT_EQ(e.pages.at(kHeap).rights, prot::kRw);
+}
+
+TEST(UapiModel, RestrictStopsAtAHoleWithEfaultAndTheBytesDoneInCount) {
+  Enclave e = small();
+  EXPECT_EQ(restrict_permissions(e, range(kHole - 2 * kPage, 3, prot::kR)),
+            (IoctlOutcome{err::kFault, 0, 2 * kPage}));
+  EXPECT_EQ(e.pages.at(kHole - kPage).rights, prot::kR);
+  EXPECT_TRUE(e.pages.at(kHole - kPage).pr);
+}
+
+TEST(UapiModel, RestrictOfAPendingPageReportsPageNotModifiableInResult) {
+  Enclave e = small();
+  EXPECT_FALSE(enter(e, kTcsAt, {EnclaveOp::Kind::kLoad, kHole, 0}).exited);  // EAUG
+  EXPECT_EQ(restrict_permissions(e, range(kHole, 1, prot::kR)),
+            (IoctlOutcome{err::kFault, uint64_t(sgx::kPageNotModifiable), 0}));
+}
+
+TEST(UapiModel, RestrictOnlyRemovesRightsAndSetsPr) {
+  Enclave e = small();
+  EXPECT_EQ(restrict_permissions(e, range(kHeap, 1, prot::kRwx)).ret, 0);
+  EXPECT_EQ(e.pages.at(kHeap).rights, prot::kRw) << "X is not added";
+  EXPECT_TRUE(e.pages.at(kHeap).pr);
+}
+
+TEST(UapiModel, ATcsIsMadeFromAPageMappableRwAndIsThenMappableRwOnly) {
+  Enclave e = small();
+  e.pages.at(kHeap).max_prot = prot::kR;
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kTcs))), (IoctlOutcome{err::kPerm, 0, 0}));
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kLoad, kHole, 0}).vector, 14);  // EAUG
+  EXPECT_EQ(modify_types(e, range(kHole, 1, uint64_t(pt::kTcs))),
+            (IoctlOutcome{err::kFault, uint64_t(sgx::kPageNotModifiable), 0}))
+      << "PENDING: EMODT refuses";
+  EXPECT_EQ(e.pages.at(kHole).max_prot, prot::kRwx) << "kept when EMODT refused";
+  EXPECT_TRUE(enter(e, kTcsAt + kPage, {EnclaveOp::Kind::kEaccept, kHole,
+                                        accept_flags(pt::kReg, secinfo::kPending | prot::kRw)})
+                  .exited);
+  EXPECT_EQ(modify_types(e, range(kHole, 1, uint64_t(pt::kTcs))).ret, 0);
+  const Page& tcs = e.pages.at(kHole);
+  EXPECT_EQ(tcs.max_prot, prot::kRw);
+  EXPECT_EQ(tcs.type, pt::kTcs);
+  EXPECT_TRUE(tcs.modified);
+  EXPECT_EQ(tcs.rights, 0);
+}
+
+TEST(UapiModel, AnAccessToAPageMappedBeyondItsMaxProtIsANotPresentFault) {
+  Enclave e = small();
+  e.pages[kHole] = augmented_page();
+  e.pages[kHole].pending = false;
+  EXPECT_EQ(modify_types(e, range(kHole, 1, uint64_t(pt::kTcs))).ret, 0);
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kStore, kHole, 1}),
+            page_fault(kBase + kHole, pfec::kU | pfec::kW))
+      << "RWX mapping, RW at most: the fault handler refuses it (SIGBUS)";
+}
+
+TEST(UapiModel, ModifyTypesRefusesTrimToTcsAndOnlyTcsOrTrimAreTypes) {
+  Enclave e = small();
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kReg))), (IoctlOutcome{err::kInval, 0, 0}));
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, 0x100 | uint64_t(pt::kTrim))).ret, err::kInval);
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kTrim))).ret, 0);
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kTcs))).ret, err::kInval);
+}
+
+TEST(UapiModel, RemoveTakesOnlyAnAcceptedTrimAndLeavesAHole) {
+  Enclave e = small();
+  EXPECT_EQ(remove_pages(e, range(kHeap, 1)).ret, err::kPerm) << "not TRIM";
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kTrim))).ret, 0);
+  EXPECT_EQ(remove_pages(e, range(kHeap, 1)).ret, err::kPerm) << "not accepted: the probe";
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kEaccept, kHeap,
+                              accept_flags(pt::kTrim, secinfo::kModified)}),
+            exited(0));
+  EXPECT_EQ(remove_pages(e, range(kHeap, 1)), (IoctlOutcome{0, 0, kPage}));
+  EXPECT_EQ(e.pages.count(kHeap), 0u);
+  EXPECT_EQ(remove_pages(e, range(kHeap, 1)).ret, err::kFault) << "a hole";
+}
+
+TEST(UapiModel, AnAccessToAHoleAddsAPendingPageThatFaultsWithPfecSgx) {
+  Enclave e = small();
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kStore, kHole + 8, 5}),
+            page_fault(kBase + kHole + 8, pfec::kP | pfec::kU | pfec::kW | pfec::kSgx));
+  EXPECT_EQ(e.pages.at(kHole), augmented_page());
+}
+
+TEST(UapiModel, EacceptComparesEverythingButPrAndTheIllegalRequestsAreGp) {
+  Enclave e = small();
+  EXPECT_EQ(restrict_permissions(e, range(kHeap, 1, prot::kR)).ret, 0);
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kEaccept, kHeap, accept_flags(pt::kReg, prot::kR)}),
+            general_protection())
+      << "neither PR nor PENDING";
+  EXPECT_EQ(enter(e, kTcsAt + kPage,
+                  {EnclaveOp::Kind::kEaccept, kHeap, accept_flags(pt::kReg, secinfo::kPr | prot::kRw)}),
+            exited(uint64_t(sgx::kPageAttributesMismatch)));
+  EXPECT_EQ(enter(e, kTcsAt + 2 * kPage,
+                  {EnclaveOp::Kind::kEaccept, kHeap, accept_flags(pt::kReg, secinfo::kPr | prot::kR)}),
+            exited(0));
+  EXPECT_FALSE(e.pages.at(kHeap).pr);
+}
+
+TEST(UapiModel, ATcsIsAcceptedOnlyInAUsableState) {
+  Enclave e = small();
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kTcs))).ret, 0);
+  const uint64_t tcs = accept_flags(pt::kTcs, secinfo::kModified);
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kEaccept, kHeap, tcs}), general_protection())
+      << "zeroes: NSSA is 0";
+  EXPECT_EQ(enter(e, kTcsAt + kPage,
+                  {EnclaveOp::Kind::kInitTcs, kHeap + kPage, kHeap + 2 * kPage, 0x2010}),
+            exited(0));
+  EXPECT_EQ(modify_types(e, range(kHeap + kPage, 1, uint64_t(pt::kTcs))).ret, 0);
+  EXPECT_EQ(enter(e, kTcsAt + 2 * kPage, {EnclaveOp::Kind::kEaccept, kHeap + kPage, tcs}), exited(0));
+}
+
+TEST(UapiModel, AStoppedThreadRefusesEenterAndResumesItsOwnOperation) {
+  Enclave e = small();
+  const EnclaveOp store{EnclaveOp::Kind::kStore, kHole, 7};
+  EXPECT_FALSE(enter(e, kTcsAt, store).exited);
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kLoad, kHeap, 0}), general_protection());
+  EXPECT_EQ(resume(e, kTcsAt + kPage), general_protection()) << "nothing stopped there";
+  EXPECT_EQ(enter(e, kTcsAt + kPage, {EnclaveOp::Kind::kEaccept, kHole,
+                                      accept_flags(pt::kReg, secinfo::kPending | prot::kRw)}),
+            exited(0));
+  EXPECT_EQ(resume(e, kTcsAt), exited(0));
+  EXPECT_EQ(e.pages.at(kHole).word(0), 7u);
+  EXPECT_TRUE(e.stopped.empty());
+}
+
+TEST(UapiModel, EmodpeAddsRightsButNeverWWithoutR) {
+  Enclave e = small();
+  EXPECT_EQ(restrict_permissions(e, range(kHeap, 1, 0)).ret, 0);
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kEmodpe, kHeap, prot::kW}), general_protection());
+  EXPECT_EQ(enter(e, kTcsAt + kPage, {EnclaveOp::Kind::kEmodpe, kHeap, prot::kRwx}), exited(0));
+  EXPECT_EQ(e.pages.at(kHeap).rights, prot::kRwx);
+  EXPECT_EQ(e.pages.at(kHeap).max_prot, prot::kRw) << "the driver does not know";
+}
+
+}  // namespace
+}  // namespace sgxref::model::uapi

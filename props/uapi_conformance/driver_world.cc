@@ -1,0 +1,330 @@
+#include "uapi_conformance/driver_world.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <sstream>
+
+#include "driver/encl.h"
+#include "hw/inspect.h"
+#include "kernel/run_queue.h"
+#include "kernel/uaccess.h"
+#include "kernel/vm_flags.h"
+#include "testlib/test_signing_key.h"
+#include "uapi/enclave_run.h"
+#include "uapi/sgx_ioctl.h"
+#include "uapi/tcs.h"
+#include "user/test_encl.h"
+#include "user/test_encl_ops.h"
+#include "user/vsgx.h"
+
+namespace sgxref::props {
+
+namespace {
+
+constexpr uint64_t kPage = hw::kPageSize;
+
+testlib::DriverFixtureOptions options() {
+  testlib::DriverFixtureOptions o;
+  o.epc_pages = 128;  // the image, the heap, every hole EAUGed, VA pages: no pressure
+  return o;
+}
+
+// An address with no mapping: the ioctl's copy of its argument fails.
+constexpr hw::LAddr kUnmapped = 0x10;
+
+hw::Counters counters(hw::Machine& m) { return hw::Inspector(m).counters(); }
+
+uint8_t rwx(bool r, bool w, bool x) {
+  return uint8_t((r ? mu::prot::kR : 0) | (w ? mu::prot::kW : 0) | (x ? mu::prot::kX : 0));
+}
+
+}  // namespace
+
+// The image's threads, then the added ones from its end: stack, TCS, SSA.
+constexpr uint64_t kAddedAt = user::test_encl::kImageEnd;
+
+uint64_t DriverWorld::tcs(int t) {
+  if (t == 0) return user::test_encl::kTcs1;
+  if (t == 1) return user::test_encl::kTcs2;
+  return kAddedAt + uint64_t(3 * (t - 2) + 1) * kPage;
+}
+
+namespace {
+
+std::vector<uint8_t> tcs_page(uint64_t ssa) {
+  uapi::Tcs t{};
+  t.ssa_offset = ssa;
+  t.nr_ssa_frames = 1;
+  t.entry_offset = user::test_encl::kDynEntry;
+  t.fs_limit = 0xFFFFFFFF;
+  t.gs_limit = 0xFFFFFFFF;
+  std::vector<uint8_t> page(kPage);
+  std::memcpy(page.data(), &t, sizeof t);
+  return page;
+}
+
+}  // namespace
+
+DriverWorld::DriverWorld() : f_(options()), op_(kThreads), stopped_(kThreads) {
+  namespace sf = uapi::secinfo_flag;
+  using kernel::PROT_READ;
+  using kernel::PROT_WRITE;
+  const uint64_t reg_rw = sf::type(uapi::PageType::kReg) | sf::kR | sf::kW;
+  user::EnclaveImage image = user::test_encl::image();
+  for (int t = 2; t < kThreads; ++t) {
+    const uint64_t at = tcs(t) - kPage;
+    image.segments.push_back(
+        user::Segment{at, std::vector<uint8_t>(kPage), reg_rw, PROT_READ | PROT_WRITE});
+    image.segments.push_back(user::Segment{at + kPage, tcs_page(at + 2 * kPage),
+                                           sf::type(uapi::PageType::kTcs), PROT_READ | PROT_WRITE});
+    image.segments.push_back(
+        user::Segment{at + 2 * kPage, std::vector<uint8_t>(kPage), reg_rw, PROT_READ | PROT_WRITE});
+  }
+  heap_ = tcs(kThreads - 1) + 2 * kPage;
+  image.segments.push_back(user::Segment{heap_, std::vector<uint8_t>(kHeapPages * kPage), reg_rw,
+                                         PROT_READ | PROT_WRITE, false});
+  EXPECT_EQ(user::load_enclave(f_.process(), image, testlib::test_signing_key(), e_), 0);
+  holes_ = heap_ + kHeapPages * kPage;
+  const long at = f_.process().mmap(e_.base + holes_, e_.size - holes_,
+                                    PROT_READ | PROT_WRITE | kernel::PROT_EXEC,
+                                    kernel::MAP_SHARED | kernel::MAP_FIXED, e_.fd, 0);
+  EXPECT_EQ(at, long(e_.base + holes_));
+  for (hw::LAddr& a : op_) a = f_.user_alloc(kPage);
+  spare_op_ = f_.user_alloc(kPage);
+  arg_ = f_.user_alloc(kPage);
+}
+
+DriverWorld::~DriverWorld() = default;
+
+mu::Enclave DriverWorld::initial_model() const {
+  mu::Enclave m;
+  m.base = e_.base;
+  m.size = e_.size;
+  m.first = heap_;
+  for (uint64_t off = m.first; off < m.size; off += kPage) {
+    const bool heap = off < holes_;
+    m.vma_prot[off] = heap ? mu::prot::kRw : mu::prot::kRwx;
+    if (!heap) continue;
+    mu::Page p;
+    p.rights = mu::prot::kRw;
+    p.max_prot = mu::prot::kRw;
+    m.pages[off] = p;
+  }
+  return m;
+}
+
+// The argument in the process's memory (or a pointer to nothing), the ioctl, and the
+// struct as it reads afterwards.
+template <class Arg>
+mu::IoctlOutcome DriverWorld::sgx2(unsigned int cmd, Arg arg, bool bad_pointer) {
+  f_.user_write(arg_, &arg, sizeof arg);
+  mu::IoctlOutcome o;
+  o.ret = f_.process().ioctl(e_.fd, cmd, bad_pointer ? kUnmapped : arg_);
+  f_.user_read(arg_, &arg, sizeof arg);
+  if constexpr (requires { arg.result; }) o.result = arg.result;
+  o.count = arg.count;
+  return o;
+}
+
+mu::IoctlOutcome DriverWorld::ioctl(Sgx2 which, const mu::Sgx2Args& a) {
+  mu::IoctlOutcome o;
+  switch (which) {
+    case Sgx2::kRestrict:
+      o = sgx2(uapi::ioctl::kEnclaveRestrictPermissions,
+               uapi::EnclaveRestrictPermissions{a.offset, a.length, a.mode, a.result, a.count},
+               a.bad_pointer);
+      break;
+    case Sgx2::kModifyTypes:
+      o = sgx2(uapi::ioctl::kEnclaveModifyTypes,
+               uapi::EnclaveModifyTypes{a.offset, a.length, a.mode, a.result, a.count},
+               a.bad_pointer);
+      break;
+    case Sgx2::kRemove:
+      o = sgx2(uapi::ioctl::kEnclaveRemovePages,
+               uapi::EnclaveRemovePages{a.offset, a.length, a.count}, a.bad_pointer);
+      break;
+  }
+  if (o.ret != 0 && o.count > 0) reached_.partial_count = true;
+  return o;
+}
+
+DriverWorld::Run DriverWorld::enter(int thread, const mu::EnclaveOp& op) {
+  return call(thread, &op);
+}
+
+DriverWorld::Run DriverWorld::resume(int thread) { return call(thread, nullptr); }
+
+// The op goes to the thread's own page, so a stopped thread finds its op there when it
+// resumes; what it leaves there is read back by its type, whichever entry ended it.
+DriverWorld::Run DriverWorld::call(int thread, const mu::EnclaveOp* op) {
+  const hw::LAddr at = op != nullptr && stopped_[thread] ? spare_op_ : op_[thread];
+  const hw::Counters before = counters(f_.machine());
+  driver::Encl& encl = f_.encl_of(e_.fd);
+  bool secs_out = false;
+  {
+    sched::MutexLock l(encl.lock);
+    secs_out = encl.secs.epc_page == nullptr;
+  }
+  if (op != nullptr) {
+    using K = mu::EnclaveOp::Kind;
+    const hw::LAddr addr = base() + op->offset;
+    switch (op->kind) {
+      case K::kLoad: {
+        const user::EnclOpGetFromAddr o{{user::kEnclOpGetFromAddress}, 0, addr};
+        f_.user_write(at, &o, sizeof o);
+        break;
+      }
+      case K::kStore: {
+        const user::EnclOpPutToAddr o{{user::kEnclOpPutToAddress}, op->arg, addr};
+        f_.user_write(at, &o, sizeof o);
+        break;
+      }
+      case K::kEaccept: {
+        const user::EnclOpEaccept o{{user::kEnclOpEaccept}, addr, op->arg, ~0ull};
+        f_.user_write(at, &o, sizeof o);
+        break;
+      }
+      case K::kEmodpe: {
+        const user::EnclOpEmodpe o{{user::kEnclOpEmodpe}, addr, op->arg};
+        f_.user_write(at, &o, sizeof o);
+        break;
+      }
+      case K::kInitTcs: {
+        const user::EnclOpInitTcsPage o{{user::kEnclOpInitTcsPage}, addr, op->arg, op->entry};
+        f_.user_write(at, &o, sizeof o);
+        break;
+      }
+    }
+  }
+  uapi::EnclaveRun run{};
+  run.tcs = base() + tcs(thread);
+  Run r;
+  {
+    kernel::CpuHold cpu;
+    const int rc = user::vdso_sgx_enter_enclave(
+        at, 0, 0, op != nullptr ? uapi::enclu::kEenter : uapi::enclu::kEresume, 0, 0, &run);
+    if (rc != 0) r.function = ~0u;  // the vDSO refused the call itself
+  }
+  if (r.function == 0) r.function = run.function;
+  if (run.function == uapi::enclu::kEexit) {
+    // Every op keeps its result in the word after the header: a load's value; EACCEPT's
+    // code one word further.
+    uint64_t words[4] = {};
+    f_.user_read(at, words, sizeof words);
+    const uint64_t type = words[0];
+    r.outcome = mu::exited(type == user::kEnclOpGetFromAddress ? words[1]
+                           : type == user::kEnclOpEaccept      ? words[3]
+                                                               : 0);
+  } else {
+    r.outcome = mu::OpOutcome{false, 0, run.exception_vector, run.exception_error_code,
+                              run.exception_addr};
+  }
+  if (op != nullptr && !stopped_[thread]) stopped_[thread] = !r.outcome.exited;
+  if (op == nullptr && r.outcome.exited) stopped_[thread] = false;
+  const hw::Counters after = counters(f_.machine());
+  if (after.reloads > before.reloads) reached_.eldu_on_fault = true;
+  if (secs_out && after.reloads > before.reloads) reached_.secs_reload = true;
+  if (after.calls[int(hw::Leaf::kEaug)] > before.calls[int(hw::Leaf::kEaug)]) {
+    reached_.eaug_fault = true;
+  }
+  return r;
+}
+
+void DriverWorld::reclaim_batch() {
+  kernel::CpuHold cpu;
+  f_.sgx().reclaim_pages();
+}
+
+void DriverWorld::evict_all() {
+  kernel::CpuHold cpu;
+  for (int i = 0; i < 1000 && f_.sgx().lru_pages() > 0; ++i) f_.sgx().reclaim_pages();
+}
+
+std::string DriverWorld::differences(const mu::Enclave& m) {
+  std::ostringstream d;
+  // D1: nothing the driver did made a leaf fail the way Linux WARNs about.
+  for (const auto& [what, n] : f_.sgx().warning_counts()) {
+    d << "driver WARN: " << what << " x" << n << "\n";
+  }
+  driver::Encl& encl = f_.encl_of(e_.fd);
+  hw::Inspector in(f_.machine());
+  sched::MutexLock l(encl.lock);
+  for (uint64_t off = m.first; off < m.size; off += kPage) {
+    const auto it = encl.page_array.find((base() + off) >> hw::kPageShift);
+    const auto want = m.pages.find(off);
+    const bool has = it != encl.page_array.end();
+    if (has != (want != m.pages.end())) {
+      d << "page 0x" << std::hex << off << (has ? ": the driver has one, the model none\n"
+                                                : ": the model has one, the driver none\n");
+      continue;
+    }
+    if (!has) continue;
+    const driver::EnclPage& rec = *it->second;
+    const mu::Page& p = want->second;
+    d << std::hex;
+    if (int64_t(rec.type) != p.type) {
+      d << "page 0x" << off << ": type " << int(rec.type) << ", model " << p.type << "\n";
+    }
+    if (rec.vm_max_prot_bits != p.max_prot) {
+      d << "page 0x" << off << ": vm_max_prot_bits " << rec.vm_max_prot_bits << ", model "
+        << int(p.max_prot) << "\n";
+    }
+    if (rec.epc_page == nullptr) continue;
+    const uint32_t slot = *f_.machine().epc_slot(rec.epc_page->addr);
+    const hw::EpcmEntry e = in.epcm(slot);
+    const bool same = e.valid && int64_t(e.type) == p.type && rwx(e.r, e.w, e.x) == p.rights &&
+                      e.pending == p.pending && e.modified == p.modified && e.pr == p.pr &&
+                      e.enclave_address == base() + off && !e.blocked;
+    if (!same) {
+      d << "page 0x" << off << ": EPCM valid " << e.valid << " type " << int(e.type) << " rwx "
+        << int(rwx(e.r, e.w, e.x)) << " pending " << e.pending << " modified " << e.modified
+        << " pr " << e.pr << " blocked " << e.blocked << "; model type " << p.type << " rwx "
+        << int(p.rights) << " pending " << p.pending << " modified " << p.modified << " pr "
+        << p.pr << "\n";
+    }
+    const uint8_t* bytes = in.page(slot);
+    for (uint64_t i = 0; i < kPage; ++i) {
+      if (bytes[i] != p.bytes[i]) {
+        d << "page 0x" << off << ": byte 0x" << i << " is 0x" << int(bytes[i]) << ", model 0x"
+          << int(p.bytes[i]) << "\n";
+        break;
+      }
+    }
+  }
+  // Each TCS's CSSA says whether its thread is stopped inside (one SSA frame each).
+  for (int t = 0; t < kThreads; ++t) {
+    const auto it = encl.page_array.find((base() + tcs(t)) >> hw::kPageShift);
+    if (it == encl.page_array.end() || it->second->epc_page == nullptr) continue;
+    uapi::Tcs t_cssa;
+    std::memcpy(&t_cssa, in.page(*f_.machine().epc_slot(it->second->epc_page->addr)),
+                sizeof t_cssa);
+    const bool stopped = m.stopped.count(tcs(t)) != 0;
+    if ((t_cssa.ssa_index != 0) != stopped) {
+      d << "TCS #" << t + 1 << ": CSSA " << t_cssa.ssa_index << ", model "
+        << (stopped ? "stopped" : "outside") << "\n";
+    }
+  }
+  return d.str();
+}
+
+std::string DriverWorld::final_differences(const mu::Enclave& m) {
+  driver::Encl& encl = f_.encl_of(e_.fd);
+  {
+    kernel::CpuHold cpu;
+    sched::MutexLock l(encl.lock);
+    for (const auto& [off, p] : m.pages) (void)encl.load_page(base() + off);
+    for (int t = 0; t < kThreads; ++t) (void)encl.load_page(base() + tcs(t));
+  }
+  std::string d = differences(m);
+  sched::MutexLock l(encl.lock);
+  for (const auto& [off, p] : m.pages) {
+    const auto it = encl.page_array.find((base() + off) >> hw::kPageShift);
+    if (it != encl.page_array.end() && it->second->epc_page == nullptr) {
+      d += "page at offset " + std::to_string(off) + " could not be loaded\n";
+    }
+  }
+  return d;
+}
+
+}  // namespace sgxref::props

@@ -1,0 +1,88 @@
+// File: impl/driver as user space drives it in the uapi properties: one process with the
+// selftests' test enclave, grown to kThreads threads (the image's two, and more after
+// it, each a stack page, a TCS entering at encl_dyn_entry and an SSA page), heap pages
+// after those, the rest of ELRANGE mapped RWX for EAUG; its threads entering through the
+// vDSO, the SGX2 ioctls with their argument in the process's memory, and manual
+// reclaim. Enough threads that the ones an exception stops do not end a case's use of
+// the enclave. Each call answers in
+// model/uapi's terms, and `differences` compares the driver's own state with a model
+// state: its page records, and the EPCM and bytes of every resident page (through the
+// emulator's inspection face, which changes nothing), so eviction stays untouched; at
+// the end of a case `final_differences` loads every page back and compares them all.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <vector>
+
+#include "driver/driver_fixture.h"
+#include "user/enclave_loader.h"
+#include "uapi/enclave_state.h"
+#include "uapi/enclave_ops.h"
+#include "uapi/sgx2_ioctls.h"
+
+namespace sgxref::props {
+
+namespace mu = model::uapi;
+
+// The driver states a case reached (uapi_coverage.h counts them).
+struct Reached {
+  bool eldu_on_fault = false;
+  bool secs_reload = false;
+  bool eaug_fault = false;
+  bool partial_count = false;
+};
+
+class DriverWorld {
+ public:
+  static constexpr int kThreads = 8;
+  static constexpr uint64_t kHeapPages = 8;
+
+  DriverWorld();
+  ~DriverWorld();
+
+  // The TCS offset of thread `t`.
+  static uint64_t tcs(int t);
+
+  // The model state this world starts in.
+  mu::Enclave initial_model() const;
+  hw::LAddr base() const { return e_.base; }
+
+  enum class Sgx2 { kRestrict, kModifyTypes, kRemove };
+  mu::IoctlOutcome ioctl(Sgx2 which, const mu::Sgx2Args& a);
+  // The vDSO's report: `function` is the leaf at the exception (EENTER or ERESUME).
+  struct Run {
+    mu::OpOutcome outcome;
+    uint32_t function = 0;
+  };
+  Run enter(int thread, const mu::EnclaveOp& op);
+  Run resume(int thread);
+  // One ksgxd batch; every page written out (the SECS after its children).
+  void reclaim_batch();
+  void evict_all();
+
+  std::string differences(const mu::Enclave& m);
+  std::string final_differences(const mu::Enclave& m);
+
+  const Reached& reached() const { return reached_; }
+
+ private:
+  Run call(int thread, const mu::EnclaveOp* op);
+  template <class Arg>
+  mu::IoctlOutcome sgx2(unsigned int cmd, Arg arg, bool bad_pointer);
+
+  testlib::DriverFixture f_;
+  user::LoadedEnclave e_;
+  uint64_t heap_ = 0;   // the heap's offset: the modelled part starts there
+  uint64_t holes_ = 0;  // the first offset after the heap
+  std::vector<hw::LAddr> op_;
+  // A thread an exception stopped keeps its op page: an EENTER refused meanwhile gets
+  // its op elsewhere.
+  std::vector<bool> stopped_;
+  hw::LAddr spare_op_ = 0;
+  hw::LAddr arg_ = 0;
+  Reached reached_;
+};
+
+}  // namespace sgxref::props

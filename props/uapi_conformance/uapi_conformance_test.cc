@@ -1,0 +1,445 @@
+// Conformance of the driver (impl/driver) with the user-space model (model/uapi): random
+// sequences of the SGX2 ioctls (valid and malformed), the test enclave's operations from
+// two threads (entered, and resumed after an exception), one reclaim batch, and every
+// page written out (the SECS after its children), run on the driver beside the model.
+// After every command the return value, `count` and `result`, or the operation's end (its
+// value, or the exception's vector, error code and address), must be the model's; and
+// the driver's own state must agree with the model's: its page records (type,
+// vm_max_prot_bits), and for every resident page its EPCM entry and bytes, each TCS's
+// CSSA. At the end of a case every page is loaded back and compared whole. Reclaim
+// exists only on the driver's side, so every case is also a test of its transparency.
+//
+// A failure prints RapidCheck's seed and a RC_PARAMS="reproduce=..." line that replays
+// the minimal sequence, and the sequence itself: paste it into a test under
+// props/regressions. Each state in uapi_coverage.h must be reached in at least kMinCases
+// test cases.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+#include <rapidcheck/state.h>
+
+#include <algorithm>
+#include <iterator>
+#include <vector>
+#include <cstdio>
+#include <ostream>
+#include <string>
+
+#include "conformance/budget.h"
+#include "uapi/enclave_ops.h"
+#include "uapi/enclave_state.h"
+#include "uapi/sgx2_ioctls.h"
+#include "uapi_conformance/driver_world.h"
+#include "uapi_conformance/uapi_coverage.h"
+#include "user/test_encl.h"
+
+namespace sgxref::props {
+namespace {
+
+constexpr int kCiCases = 3000;
+constexpr int kMaxCommands = 60;
+constexpr uint64_t kMinCases = 50;
+
+using Model = mu::Enclave;
+constexpr uint64_t kPage = mu::kPage;
+
+UapiCoverage& coverage() {
+  static UapiCoverage c;
+  return c;
+}
+
+// The driver and the model state its last command should have left.
+struct Harness {
+  DriverWorld world;
+  Model expected;
+};
+
+// A number in [lo, hi), uniformly at every size: RapidCheck scales inRange by the
+// generation size, which kMaxCommands keeps below its nominal 100.
+template <class T>
+rc::Gen<T> uniform(T lo, T hi) {
+  return rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
+}
+template <class T>
+T pick(T lo, T hi) {
+  return *uniform(lo, hi);
+}
+
+uint64_t pages_of(const Model& m) { return (m.size - m.first) / kPage; }
+
+// A page index of the modelled part: three times in four from the few pages around the
+// end of the heap, where changes pile up on the same pages.
+uint64_t some_index(const Model& m) {
+  constexpr uint64_t kHot = DriverWorld::kHeapPages - 4;
+  if (pick(0, 4) != 0) return kHot + pick<uint64_t>(0, 8);
+  return pick<uint64_t>(0, pages_of(m));
+}
+
+uint64_t some_page(const Model& m) { return m.first + some_index(m) * kPage; }
+
+// The offsets of the pages that satisfy `want`, given the page and its VMA's rights.
+template <class Want>
+std::vector<uint64_t> pages_where(const Model& m, Want want) {
+  std::vector<uint64_t> out;
+  for (const auto& [off, p] : m.pages) {
+    if (want(p, m.vma_prot.at(off))) out.push_back(off);
+  }
+  return out;
+}
+
+// Half of the time one of `candidates` (when there is one), so the steps of a flow meet
+// on the same page; otherwise `fallback`.
+uint64_t one_of_or(const std::vector<uint64_t>& candidates, uint64_t fallback) {
+  if (candidates.empty() || pick(0, 2) == 0) return fallback;
+  return candidates[pick<size_t>(0, candidates.size())];
+}
+
+// A range of one to five pages in the modelled part of ELRANGE, one in three malformed
+// in one of the ways Linux's checks refuse (or, for REMOVE's absent `result`, ignore).
+mu::Sgx2Args some_args(const Model& m, uint64_t mode, uint64_t start) {
+  const uint64_t k = (start - m.first) / kPage;
+  const uint64_t n = pick<uint64_t>(1, std::min<uint64_t>(5, pages_of(m) - k) + 1);
+  mu::Sgx2Args a{m.first + k * kPage, n * kPage, mode, 0, 0, false};
+  switch (pick(0, 24)) {
+    case 0: a.offset += 8; break;
+    case 1: a.length = 0; break;
+    case 2: a.length += kPage / 2; break;
+    case 3: a.offset = m.size; a.length = kPage; break;
+    case 4: a.length = ~(kPage - 1); break;
+    case 5: a.count = kPage; break;
+    case 6: a.result = 1; break;
+    case 7: a.bad_pointer = true; break;
+    default: break;
+  }
+  return a;
+}
+
+void show_args(std::ostream& os, const mu::Sgx2Args& a) {
+  os << std::hex << "offset 0x" << a.offset << ", length 0x" << a.length << ", mode 0x" << a.mode
+     << ", result " << a.result << ", count " << a.count << (a.bad_pointer ? ", bad pointer" : "")
+     << std::dec;
+}
+
+std::string describe(const mu::IoctlOutcome& o) {
+  return "ret " + std::to_string(o.ret) + " result " + std::to_string(o.result) + " count " +
+         std::to_string(o.count);
+}
+
+std::string describe(const mu::OpOutcome& o) {
+  if (o.exited) return "EEXIT value " + std::to_string(o.value);
+  char b[96];
+  std::snprintf(b, sizeof b, "exception vector %d code 0x%llx addr 0x%llx", o.vector,
+                static_cast<unsigned long long>(o.error_code),
+                static_cast<unsigned long long>(o.addr));
+  return b;
+}
+
+// The driver's state against the model's after a command; the command's own comparison
+// first.
+void expect_state(Harness& h, const Model& next) {
+  h.expected = next;
+  const std::string d = h.world.differences(next);
+  if (!d.empty()) RC_FAIL("state differs from the model's:\n" + d);
+}
+
+struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
+  DriverWorld::Sgx2 which;
+  mu::Sgx2Args args;
+
+  // (One generator after another: the order of a call's arguments is the compiler's.)
+  explicit Sgx2Ioctl(const Model& m) : which(some_ioctl()) {
+    uint64_t how = mode(which);
+    uint64_t at = start(m, which);
+    // Half of the MODIFY_TYPES calls make a TCS of a page INIT_TCS_PAGE wrote, if any.
+    const std::vector<uint64_t> written = pages_where(m, [](const mu::Page& p, uint8_t) {
+      return p.type == mu::pt::kReg && p.word(32) == user::test_encl::kDynEntry;
+    });
+    if (which == DriverWorld::Sgx2::kModifyTypes && !written.empty() && pick(0, 2) == 0) {
+      how = uint64_t(mu::pt::kTcs);
+      at = written[pick<size_t>(0, written.size())];
+    }
+    args = some_args(m, how, at);
+  }
+
+  // Where the range starts: REMOVE half of the time at a TRIM page, so that whole flows
+  // happen.
+  static uint64_t start(const Model& m, DriverWorld::Sgx2 w) {
+    if (w == DriverWorld::Sgx2::kRemove) {
+      return one_of_or(pages_where(m, [](const mu::Page& p, uint8_t) { return p.type == mu::pt::kTrim; }),
+                       some_page(m));
+    }
+    return some_page(m);
+  }
+
+  static DriverWorld::Sgx2 some_ioctl() {
+    return *rc::gen::element(DriverWorld::Sgx2::kRestrict, DriverWorld::Sgx2::kModifyTypes,
+                             DriverWorld::Sgx2::kRemove);
+  }
+  // RESTRICT: any RWX combination (W without R refused), rarely a bit beyond; MODIFY:
+  // TRIM or TCS, rarely REG or a type wider than 8 bits.
+  static uint64_t mode(DriverWorld::Sgx2 w) {
+    if (w == DriverWorld::Sgx2::kRestrict) {
+      return *rc::gen::weightedOneOf<uint64_t>(
+          {{12, uniform<uint64_t>(0, 8)}, {1, rc::gen::element<uint64_t>(8, 0x18)}});
+    }
+    if (w == DriverWorld::Sgx2::kModifyTypes) {
+      return *rc::gen::weightedElement<uint64_t>(
+          {{8, uint64_t(mu::pt::kTrim)}, {4, uint64_t(mu::pt::kTcs)}, {1, uint64_t(mu::pt::kReg)},
+           {1, 0x100 | uint64_t(mu::pt::kTrim)}});
+    }
+    return 0;
+  }
+
+  mu::IoctlOutcome on_model(Model& m) const {
+    switch (which) {
+      case DriverWorld::Sgx2::kRestrict: return mu::restrict_permissions(m, args);
+      case DriverWorld::Sgx2::kModifyTypes: return mu::modify_types(m, args);
+      case DriverWorld::Sgx2::kRemove: return mu::remove_pages(m, args);
+    }
+    return {};
+  }
+
+  void apply(Model& m) const override { (void)on_model(m); }
+
+  void run(const Model& m, Harness& h) const override {
+    Model next = m;
+    const mu::IoctlOutcome want = on_model(next);
+    const mu::IoctlOutcome got = h.world.ioctl(which, args);
+    if (!(got == want)) RC_FAIL("driver " + describe(got) + ", model " + describe(want));
+    expect_state(h, next);
+    if (which == DriverWorld::Sgx2::kRemove && got.count > 0) coverage().note("page removed");
+    if (which == DriverWorld::Sgx2::kModifyTypes && args.mode == uint64_t(mu::pt::kTcs) &&
+        got.count > 0) {
+      coverage().note("REG made TCS");
+    }
+  }
+
+  void show(std::ostream& os) const override {
+    os << (which == DriverWorld::Sgx2::kRestrict      ? "Ioctl{RESTRICT_PERMISSIONS "
+           : which == DriverWorld::Sgx2::kModifyTypes ? "Ioctl{MODIFY_TYPES "
+                                                      : "Ioctl{REMOVE_PAGES ");
+    show_args(os, args);
+    os << "}";
+  }
+};
+
+// SECINFO.FLAGS for EACCEPT: three times in four what the page's state asks for (so
+// changes get accepted), otherwise one of the requests the selftests make, right or
+// wrong.
+uint64_t some_accept_flags(const Model& m, uint64_t page) {
+  namespace si = mu::secinfo;
+  const auto it = m.pages.find(page);
+  if (it != m.pages.end() && pick(0, 4) != 0) {
+    const mu::Page& p = it->second;
+    return si::type(p.type) | p.rights | (p.pending ? si::kPending : 0) |
+           (p.modified ? si::kModified : 0) | (p.pr ? si::kPr : 0);
+  }
+  return *rc::gen::weightedOneOf<uint64_t>(
+      {{4, rc::gen::just(si::type(mu::pt::kReg) | si::kPending | mu::prot::kRw)},
+       {4, rc::gen::map(uniform<uint64_t>(0, 8),
+                        [](uint64_t r) { return si::type(mu::pt::kReg) | si::kPr | r; })},
+       {3, rc::gen::just(si::type(mu::pt::kTrim) | si::kModified)},
+       {2, rc::gen::just(si::type(mu::pt::kTcs) | si::kModified)},
+       {1, rc::gen::just(si::type(mu::pt::kReg) | mu::prot::kRw)}});
+}
+
+// A thread an exception stopped can only go on once its page is fixed, so while one is
+// stopped, half of the operations work on its page (an EACCEPT or EMODPE there is what
+// lets it resume); the others lean towards the pages where something can happen.
+mu::EnclaveOp some_op(const Model& m) {
+  using K = mu::EnclaveOp::Kind;
+  const K kind = *rc::gen::weightedElement<K>(
+      {{3, K::kLoad}, {3, K::kStore}, {4, K::kEaccept}, {1, K::kEmodpe}, {2, K::kInitTcs}});
+  // Loads and stores half of the time on a page a change made unusual, INIT_TCS_PAGE on
+  // a page it can write.
+  uint64_t page = some_page(m);
+  if (kind == K::kLoad || kind == K::kStore) {
+    page = one_of_or(pages_where(m, [](const mu::Page& p, uint8_t) { return p.type != mu::pt::kReg; }),
+                     page);
+  } else if (kind == K::kInitTcs) {
+    // A page it can write, preferably one mapped RWX: as a TCS its mapping is too wide.
+    page = one_of_or(pages_where(m,
+                                 [](const mu::Page& p, uint8_t vma) {
+                                   return p.type == mu::pt::kReg && !p.pending && !p.modified &&
+                                          (p.rights & mu::prot::kW) && vma == mu::prot::kRwx;
+                                 }),
+                     one_of_or(pages_where(m,
+                                           [](const mu::Page& p, uint8_t) {
+                                             return p.type == mu::pt::kReg && !p.pending &&
+                                                    !p.modified && (p.rights & mu::prot::kW);
+                                           }),
+                               page));
+  }
+  if (!m.stopped.empty() && pick(0, 2) == 0) {
+    auto it = m.stopped.begin();
+    std::advance(it, pick<size_t>(0, m.stopped.size()));
+    const mu::EnclaveOp& stuck = it->second;
+    page = stuck.offset - stuck.offset % kPage;
+  }
+  switch (kind) {
+    case K::kLoad:
+    case K::kStore: {
+      const uint64_t word = *rc::gen::weightedOneOf<uint64_t>(
+          {{3, rc::gen::element<uint64_t>(0, 1, 3, 9, 511)}, {1, uniform<uint64_t>(0, 512)}});
+      return {kind, page + 8 * word, kind == K::kStore ? *rc::gen::arbitrary<uint64_t>() : 0};
+    }
+    case K::kEaccept: {
+      // Half of the time a page with a change to accept, EMODT's first.
+      const uint64_t at = one_of_or(
+          pages_where(m, [](const mu::Page& p, uint8_t) { return p.modified; }),
+          one_of_or(pages_where(m, [](const mu::Page& p, uint8_t) { return p.pending || p.pr; }),
+                    page));
+      return {kind, at, some_accept_flags(m, at)};
+    }
+    case K::kEmodpe:
+      return {kind, page, pick<uint64_t>(0, 8)};
+    case K::kInitTcs:
+      // Its SSA frame: the page after it, as the selftests' tcs_create lays them out.
+      return {kind, page, page + kPage, user::test_encl::kDynEntry};
+  }
+  return {};
+}
+
+std::ostream& operator<<(std::ostream& os, const mu::EnclaveOp& op) {
+  static const char* const kNames[] = {"load", "store", "EACCEPT", "EMODPE", "INIT_TCS_PAGE"};
+  os << kNames[int(op.kind)] << " at 0x" << std::hex << op.offset << " arg 0x" << op.arg;
+  if (op.kind == mu::EnclaveOp::Kind::kInitTcs) os << " entry 0x" << op.entry;
+  return os << std::dec;
+}
+
+// A thread that is not stopped, nine times in ten when there is one.
+int some_free_thread(const Model& m) {
+  std::vector<int> free;
+  for (int t = 0; t < DriverWorld::kThreads; ++t) {
+    if (m.stopped.count(DriverWorld::tcs(t)) == 0) free.push_back(t);
+  }
+  if (free.empty() || pick(0, 10) == 0) return pick(0, DriverWorld::kThreads);
+  return free[size_t(pick<size_t>(0, free.size()))];
+}
+
+// A stopped thread, nine times in ten when there is one.
+int some_stopped_thread(const Model& m) {
+  if (m.stopped.empty() || pick(0, 10) == 0) return pick(0, DriverWorld::kThreads);
+  auto it = m.stopped.begin();
+  std::advance(it, pick<size_t>(0, m.stopped.size()));
+  for (int t = 0; t < DriverWorld::kThreads; ++t) {
+    if (DriverWorld::tcs(t) == it->first) return t;
+  }
+  return 0;
+}
+
+// What an operation that ran on the model state `before` shows.
+void note_op(const Model& before, const mu::EnclaveOp& op, const mu::OpOutcome& out) {
+  if (!out.exited && out.vector == 14 && (out.error_code & mu::pfec::kP) == 0 &&
+      before.pages.count(op.offset - op.offset % kPage) != 0) {
+    coverage().note("SIGBUS: mapped beyond max");
+  }
+  if (!out.exited || out.value != 0) return;
+  if (op.kind == mu::EnclaveOp::Kind::kEmodpe) coverage().note("EMODPE");
+  if (op.kind != mu::EnclaveOp::Kind::kEaccept) return;
+  namespace si = mu::secinfo;
+  const int64_t type = si::type_of(op.arg);
+  if (type == mu::pt::kTrim) coverage().note("EACCEPT of a TRIM");
+  if (type == mu::pt::kTcs) coverage().note("EACCEPT of a TCS");
+  if (type == mu::pt::kReg && (op.arg & si::kPending)) coverage().note("EACCEPT of an EAUG");
+  if (type == mu::pt::kReg && (op.arg & si::kPr)) coverage().note("EACCEPT of a restriction");
+}
+
+struct Enter : rc::state::Command<Model, Harness> {
+  int thread;
+  mu::EnclaveOp op;
+
+  explicit Enter(const Model& m) : thread(some_free_thread(m)), op(some_op(m)) {}
+
+  void apply(Model& m) const override { (void)mu::enter(m, DriverWorld::tcs(thread), op); }
+
+  void run(const Model& m, Harness& h) const override {
+    Model next = m;
+    const mu::OpOutcome want = mu::enter(next, DriverWorld::tcs(thread), op);
+    const DriverWorld::Run got = h.world.enter(thread, op);
+    if (!(got.outcome == want)) {
+      RC_FAIL("driver " + describe(got.outcome) + ", model " + describe(want));
+    }
+    expect_state(h, next);
+    if (m.stopped.count(DriverWorld::tcs(thread)) == 0) note_op(m, op, got.outcome);
+  }
+
+  void show(std::ostream& os) const override {
+    os << "Eenter{#" << thread + 1 << " " << op << "}";
+  }
+};
+
+struct Resume : rc::state::Command<Model, Harness> {
+  int thread;
+
+  explicit Resume(const Model& m) : thread(some_stopped_thread(m)) {}
+
+  void apply(Model& m) const override { (void)mu::resume(m, DriverWorld::tcs(thread)); }
+
+  void run(const Model& m, Harness& h) const override {
+    Model next = m;
+    const mu::OpOutcome want = mu::resume(next, DriverWorld::tcs(thread));
+    const DriverWorld::Run got = h.world.resume(thread);
+    if (!(got.outcome == want)) {
+      RC_FAIL("driver " + describe(got.outcome) + ", model " + describe(want));
+    }
+    expect_state(h, next);
+    const auto stopped = m.stopped.find(DriverWorld::tcs(thread));
+    if (stopped != m.stopped.end()) {
+      note_op(m, stopped->second, got.outcome);
+      if (got.outcome.exited) coverage().note("ERESUME completed");
+    }
+  }
+
+  void show(std::ostream& os) const override { os << "Eresume{#" << thread + 1 << "}"; }
+};
+
+// Reclaim, invisible to the model: one batch, or everything.
+struct Reclaim : rc::state::Command<Model, Harness> {
+  bool all = *rc::gen::arbitrary<bool>();
+
+  explicit Reclaim(const Model&) {}
+
+  void apply(Model&) const override {}
+
+  void run(const Model& m, Harness& h) const override {
+    if (all) {
+      h.world.evict_all();
+    } else {
+      h.world.reclaim_batch();
+    }
+    expect_state(h, m);
+  }
+
+  void show(std::ostream& os) const override {
+    os << (all ? "Reclaim{every page}" : "Reclaim{one batch}");
+  }
+};
+
+TEST(UapiConformance, DriverFollowsModel) {
+  const std::string budget = conformance::set_budget(kCiCases, kMaxCommands);
+  std::printf("UapiConformance: RC_PARAMS=\"%s\"\n", budget.c_str());
+  const bool ok = rc::check("the driver follows model/uapi", [] {
+    Harness h;
+    h.expected = h.world.initial_model();
+    rc::state::check(h.expected, h,
+                     rc::state::gen::execOneOfWithArgs<Sgx2Ioctl, Sgx2Ioctl, Enter, Enter, Enter,
+                                                       Resume, Reclaim>());
+    const std::string d = h.world.final_differences(h.expected);
+    if (!d.empty()) RC_FAIL("after loading every page back:\n" + d);
+    const Reached& r = h.world.reached();
+    if (r.eldu_on_fault) coverage().note("ELDU on fault");
+    if (r.secs_reload) coverage().note("SECS reloaded on fault");
+    if (r.eaug_fault) coverage().note("EAUG on fault");
+    if (r.partial_count) coverage().note("partial count");
+    coverage().end_case();
+  });
+  std::printf("UapiConformance coverage:\n%s", coverage().report().c_str());
+  EXPECT_TRUE(ok);
+  for (const std::string& e : UapiCoverage::required()) {
+    EXPECT_GE(coverage().cases(e), kMinCases) << e << " too rare";
+  }
+}
+
+}  // namespace
+}  // namespace sgxref::props

@@ -1,0 +1,53 @@
+// File: the states a uapi conformance run must reach to mean anything, counted per test
+// case: the driver's (issue 10's list, as far as these commands go: a fault that reloads
+// a page by ELDU, one that reloads the SECS first, an EAUG on fault, an SGX2 ioctl that
+// stopped partway) and the model's (each kind of change accepted, a page removed, rights
+// extended, a new TCS and the SIGBUS of its old mapping, a stopped thread resumed).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sgxref::props {
+
+class UapiCoverage {
+ public:
+  static const std::vector<std::string>& required() {
+    static const std::vector<std::string> names = {
+        "ELDU on fault",          "SECS reloaded on fault",  "EAUG on fault",
+        "partial count",          "EACCEPT of an EAUG",      "EACCEPT of a restriction",
+        "EACCEPT of a TRIM",      "EACCEPT of a TCS",        "page removed",
+        "EMODPE",                 "REG made TCS",            "SIGBUS: mapped beyond max",
+        "ERESUME completed"};
+    return names;
+  }
+
+  void note(const std::string& event) { seen_.insert(event); }
+  void end_case() {
+    for (const std::string& e : seen_) ++cases_[e];
+    seen_.clear();
+    ++total_;
+  }
+  uint64_t cases(const std::string& event) const {
+    const auto it = cases_.find(event);
+    return it == cases_.end() ? 0 : it->second;
+  }
+  std::string report() const {
+    std::string s;
+    for (const std::string& e : required()) {
+      s += "  " + e + ": " + std::to_string(cases(e)) + " of " + std::to_string(total_) +
+           " cases\n";
+    }
+    return s;
+  }
+
+ private:
+  std::map<std::string, uint64_t> cases_;
+  std::set<std::string> seen_;
+  uint64_t total_ = 0;
+};
+
+}  // namespace sgxref::props
