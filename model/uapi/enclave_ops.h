@@ -23,21 +23,42 @@ struct OpOutcome {
   int vector = 0;
   uint64_t error_code = 0;
   uint64_t addr = 0;  // a #PF's address
+  // A #PF whose P bit says whether a PTE was there: a set of two allowed outcomes, since
+  // reclaim zaps PTEs that user space never sees go.
+  bool either_present = false;
   bool operator==(const OpOutcome&) const = default;
 };
 
-inline OpOutcome exited(uint64_t value) { return {true, value, 0, 0, 0}; }
+inline OpOutcome exited(uint64_t value) { return {true, value, 0, 0, 0, false}; }
 inline OpOutcome page_fault(uint64_t addr, uint64_t error_code) {
-  return {false, 0, 14, error_code, addr};
+  return {false, 0, 14, error_code, addr, false};
 }
-inline OpOutcome general_protection() { return {false, 0, 13, 0, 0}; }
+inline OpOutcome general_protection() { return {false, 0, 13, 0, 0, false}; }
+
+// Whether `got` (an outcome as observed, with no choice in it) is one `want` allows.
+inline bool allows(const OpOutcome& want, const OpOutcome& got) {
+  if (!want.either_present) return got == want;
+  OpOutcome as_wanted = got;
+  as_wanted.error_code = (got.error_code & ~uint64_t(pfec::kP)) | (want.error_code & pfec::kP);
+  as_wanted.either_present = true;
+  return as_wanted == want;
+}
 
 // The driver's answer to the first touch of the page at `offset` (address `addr`): the
-// exception if the access cannot go on, else none (the page exists afterwards).
+// exception if the access cannot go on, else none (the page exists afterwards). The VMA
+// decides first (access_error: a write needs W, any access some right; SIGSEGV), and a
+// PTE may be there for an existing page unless the VMA has no rights at all (mprotect
+// clears them); then the fault handler.
 inline bool reach(Enclave& e, uint64_t offset, uint64_t addr, bool write, OpOutcome& out) {
+  const uint8_t vma = e.vma_prot.at(offset);
+  if (vma == 0 || (write && !(vma & prot::kW))) {
+    out = page_fault(addr, pfec::kU | (write ? pfec::kW : 0));
+    out.either_present = vma != 0 && e.pages.count(offset) != 0;
+    return false;
+  }
   auto it = e.pages.find(offset);
   if (it == e.pages.end()) it = e.pages.emplace(offset, augmented_page()).first;
-  if ((e.vma_prot.at(offset) & ~it->second.max_prot) != 0) {
+  if ((vma & ~it->second.max_prot) != 0) {
     out = page_fault(addr, pfec::kU | (write ? pfec::kW : 0));
     return false;
   }

@@ -25,6 +25,14 @@ namespace pfec = arch::pfec;
 
 inline constexpr uint64_t kPage = 4096;
 
+// The errno values user space sees, negated as the kernel returns them.
+namespace err {
+inline constexpr long kPerm = -1;
+inline constexpr long kAccess = -13;
+inline constexpr long kFault = -14;
+inline constexpr long kInval = -22;
+}  // namespace err
+
 // Rights in one order for SECINFO, the EPCM, VMAs and vm_max_prot_bits.
 namespace prot {
 inline constexpr uint8_t kR = 1;

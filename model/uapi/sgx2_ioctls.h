@@ -12,16 +12,6 @@
 
 namespace sgxref::model::uapi {
 
-namespace err {
-inline constexpr long kPerm = -1;
-inline constexpr long kAgain = -11;
-inline constexpr long kNoMem = -12;
-inline constexpr long kAccess = -13;
-inline constexpr long kFault = -14;
-inline constexpr long kBusy = -16;
-inline constexpr long kInval = -22;
-}  // namespace err
-
 // The argument as user space filled it (`mode` is RESTRICT's permissions or MODIFY's
 // page type; REMOVE has neither, nor `result`), and whether its pointer is good.
 struct Sgx2Args {

@@ -4,6 +4,7 @@
 
 #include "uapi/enclave_ops.h"
 #include "uapi/enclave_state.h"
+#include "uapi/mprotect.h"
 #include "uapi/sgx2_ioctls.h"
 
 namespace sgxref::model::uapi {
@@ -189,6 +190,39 @@ TEST(UapiModel, EmodpeAddsRightsButNeverWWithoutR) {
   EXPECT_EQ(enter(e, kTcsAt + kPage, {EnclaveOp::Kind::kEmodpe, kHeap, prot::kRwx}), exited(0));
   EXPECT_EQ(e.pages.at(kHeap).rights, prot::kRwx);
   EXPECT_EQ(e.pages.at(kHeap).max_prot, prot::kRw) << "the driver does not know";
+}
+
+TEST(UapiModel, MprotectRefusesRightsBeyondAPagesMaxAndHolesTakeAnything) {
+  Enclave e = small();
+  EXPECT_EQ(mprotect(e, kHole - kPage, 2 * kPage, prot::kRwx), err::kAccess) << "a heap page is RW";
+  EXPECT_EQ(e.vma_prot.at(kHole), prot::kRwx) << "nothing changed";
+  EXPECT_EQ(mprotect(e, kHole - kPage, 2 * kPage, prot::kR), 0);
+  EXPECT_EQ(e.vma_prot.at(kHole - kPage), prot::kR);
+  EXPECT_EQ(mprotect(e, kHole, kPage, prot::kRwx), 0);
+}
+
+TEST(UapiModel, AnAccessItsMappingForbidsIsSigsegvAndItsPBitIsEitherWhereAPteMayBe) {
+  Enclave e = small();
+  EXPECT_EQ(mprotect(e, kHeap, kPage, prot::kR), 0);
+  const OpOutcome w = enter(e, kTcsAt, {EnclaveOp::Kind::kStore, kHeap, 1});
+  EXPECT_EQ(w.error_code, pfec::kU | pfec::kW);
+  EXPECT_TRUE(w.either_present) << "the page may have been mapped before";
+  OpOutcome with_pte = w;
+  with_pte.either_present = false;
+  with_pte.error_code |= pfec::kP;
+  EXPECT_TRUE(allows(w, with_pte));
+  with_pte.error_code |= pfec::kSgx;
+  EXPECT_FALSE(allows(w, with_pte));
+
+  EXPECT_EQ(mprotect(e, kHole, kPage, prot::kR), 0);
+  EXPECT_EQ(enter(e, kTcsAt + kPage, {EnclaveOp::Kind::kStore, kHole, 1}),
+            page_fault(kBase + kHole, pfec::kU | pfec::kW))
+      << "a hole has no PTE, and SIGSEGV comes before the driver: no EAUG";
+  EXPECT_EQ(e.pages.count(kHole), 0u);
+  EXPECT_EQ(mprotect(e, kHeap + kPage, kPage, 0), 0);
+  EXPECT_EQ(enter(e, kTcsAt + 2 * kPage, {EnclaveOp::Kind::kLoad, kHeap + kPage, 0}),
+            page_fault(kBase + kHeap + kPage, pfec::kU))
+      << "PROT_NONE takes the PTEs away";
 }
 
 }  // namespace

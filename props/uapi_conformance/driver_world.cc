@@ -231,6 +231,11 @@ DriverWorld::Run DriverWorld::call(int thread, const mu::EnclaveOp* op) {
   return r;
 }
 
+long DriverWorld::mprotect(uint64_t offset, uint64_t length, uint8_t rights) {
+  // PROT_READ, PROT_WRITE and PROT_EXEC are the model's R, W and X.
+  return f_.process().mprotect(base() + offset, length, rights);
+}
+
 void DriverWorld::reclaim_batch() {
   kernel::CpuHold cpu;
   f_.sgx().reclaim_pages();

@@ -2,8 +2,8 @@
 // selftests' test enclave, grown to kThreads threads (the image's two, and more after
 // it, each a stack page, a TCS entering at encl_dyn_entry and an SSA page), heap pages
 // after those, the rest of ELRANGE mapped RWX for EAUG; its threads entering through the
-// vDSO, the SGX2 ioctls with their argument in the process's memory, and manual
-// reclaim. Enough threads that the ones an exception stops do not end a case's use of
+// vDSO, the SGX2 ioctls with their argument in the process's memory, mprotect, and
+// manual reclaim. Enough threads that the ones an exception stops do not end a case's use of
 // the enclave. Each call answers in
 // model/uapi's terms, and `differences` compares the driver's own state with a model
 // state: its page records, and the EPCM and bytes of every resident page (through the
@@ -20,6 +20,7 @@
 #include "user/enclave_loader.h"
 #include "uapi/enclave_state.h"
 #include "uapi/enclave_ops.h"
+#include "uapi/mprotect.h"
 #include "uapi/sgx2_ioctls.h"
 
 namespace sgxref::props {
@@ -58,6 +59,8 @@ class DriverWorld {
   };
   Run enter(int thread, const mu::EnclaveOp& op);
   Run resume(int thread);
+  // mprotect of [offset, offset + length) of ELRANGE to `rights` (PROT_* bits).
+  long mprotect(uint64_t offset, uint64_t length, uint8_t rights);
   // One ksgxd batch; every page written out (the SECS after its children).
   void reclaim_batch();
   void evict_all();

@@ -2,7 +2,9 @@
 // case: the driver's (issue 10's list, as far as these commands go: a fault that reloads
 // a page by ELDU, one that reloads the SECS first, an EAUG on fault, an SGX2 ioctl that
 // stopped partway) and the model's (each kind of change accepted, a page removed, rights
-// extended, a new TCS and the SIGBUS of its old mapping, a stopped thread resumed).
+// extended, a new TCS and the SIGBUS of its old mapping, a stopped thread resumed,
+// mprotect refused, and an access its mapping forbids with and without a PTE there: the
+// two members of that allowed set).
 #pragma once
 
 #include <cstdint>
@@ -17,11 +19,22 @@ class UapiCoverage {
  public:
   static const std::vector<std::string>& required() {
     static const std::vector<std::string> names = {
-        "ELDU on fault",          "SECS reloaded on fault",  "EAUG on fault",
-        "partial count",          "EACCEPT of an EAUG",      "EACCEPT of a restriction",
-        "EACCEPT of a TRIM",      "EACCEPT of a TCS",        "page removed",
-        "EMODPE",                 "REG made TCS",            "SIGBUS: mapped beyond max",
-        "ERESUME completed"};
+        "ELDU on fault",
+        "SECS reloaded on fault",
+        "EAUG on fault",
+        "partial count",
+        "EACCEPT of an EAUG",
+        "EACCEPT of a restriction",
+        "EACCEPT of a TRIM",
+        "EACCEPT of a TCS",
+        "page removed",
+        "EMODPE",
+        "REG made TCS",
+        "SIGBUS: mapped beyond max",
+        "ERESUME completed",
+        "mprotect refused",
+        "SIGSEGV: the mapping forbids, PTE there",
+        "SIGSEGV: the mapping forbids, no PTE"};
     return names;
   }
 
