@@ -332,4 +332,21 @@ std::string DriverWorld::final_differences(const mu::Enclave& m) {
   return d;
 }
 
+std::string DriverWorld::teardown_differences() {
+  std::ostringstream d;
+  if (f_.process().munmap(e_.base, e_.size) != 0) d << "munmap of ELRANGE failed\n";
+  if (f_.process().close(e_.fd) != 0) d << "close of the enclave failed\n";
+  const uint64_t free_pages = f_.sgx().nr_free_pages();
+  if (free_pages != f_.sgx().total_pages()) {
+    d << "after release " << f_.sgx().total_pages() - free_pages << " EPC pages are still in use\n";
+  }
+  if (const uint64_t charged = f_.sgx().cgroups().root().current(); charged != 0) {
+    d << "after release the root group is charged " << charged << " pages\n";
+  }
+  for (const auto& [what, n] : f_.sgx().warning_counts()) {
+    d << "driver WARN: " << what << " x" << n << "\n";
+  }
+  return d.str();
+}
+
 }  // namespace sgxref::props

@@ -8,7 +8,8 @@
 // model/uapi's terms, and `differences` compares the driver's own state with a model
 // state: its page records, and the EPCM and bytes of every resident page (through the
 // emulator's inspection face, which changes nothing), so eviction stays untouched; at
-// the end of a case `final_differences` loads every page back and compares them all.
+// the end of a case `final_differences` loads every page back and compares them all,
+// and `teardown_differences` releases the enclave and checks that nothing is left.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +68,9 @@ class DriverWorld {
 
   std::string differences(const mu::Enclave& m);
   std::string final_differences(const mu::Enclave& m);
+  // The enclave unmapped and its descriptor closed: what D5 says teardown leaves (every
+  // EPC page free, nothing charged) that is not so, and any WARN.
+  std::string teardown_differences();
 
   const Reached& reached() const { return reached_; }
 

@@ -6,8 +6,9 @@
 // value, or the exception's vector, error code and address), must be the model's; and
 // the driver's own state must agree with the model's: its page records (type,
 // vm_max_prot_bits), and for every resident page its EPCM entry and bytes, each TCS's
-// CSSA. At the end of a case every page is loaded back and compared whole. Reclaim
-// exists only on the driver's side, so every case is also a test of its transparency.
+// CSSA. At the end of a case every page is loaded back and compared whole, then the
+// enclave is released and every EPC page must be free again (D5). Reclaim exists only
+// on the driver's side, so every case is also a test of its transparency.
 //
 // A failure prints RapidCheck's seed and a RC_PARAMS="reproduce=..." line that replays
 // the minimal sequence, and the sequence itself: paste it into a test under
@@ -480,6 +481,8 @@ TEST(UapiConformance, DriverFollowsModel) {
                                                        Resume, Mprotect, Reclaim>());
     const std::string d = h.world.final_differences(h.expected);
     if (!d.empty()) RC_FAIL("after loading every page back:\n" + d);
+    const std::string left = h.world.teardown_differences();
+    if (!left.empty()) RC_FAIL("after the enclave's release:\n" + left);
     const Reached& r = h.world.reached();
     if (r.eldu_on_fault) coverage().note("ELDU on fault");
     if (r.secs_reload) coverage().note("SECS reloaded on fault");
