@@ -2,6 +2,7 @@
 // the modelled part from page 4, pages 4 to 7 a heap mapped RW, the rest holes mapped RWX.
 #include <gtest/gtest.h>
 
+#include "uapi/build_ioctls.h"
 #include "uapi/enclave_ops.h"
 #include "uapi/enclave_state.h"
 #include "uapi/mprotect.h"
@@ -223,6 +224,81 @@ TEST(UapiModel, AnAccessItsMappingForbidsIsSigsegvAndItsPBitIsEitherWhereAPteMay
   EXPECT_EQ(enter(e, kTcsAt + 2 * kPage, {EnclaveOp::Kind::kLoad, kHeap + kPage, 0}),
             page_fault(kBase + kHeap + kPage, pfec::kU))
       << "PROT_NONE takes the PTEs away";
+}
+
+// A plan of a TCS (source 0) and one REG page (source 1), both measured.
+BuildPlan two_page_plan() {
+  BuildPlan plan;
+  plan.size = 4 * kPage;
+  std::vector<uint8_t> tcs(kPage);
+  tcs[28] = 1;  // NSSA
+  std::vector<uint8_t> reg(kPage, 0xAB);
+  plan.sources = {tcs, reg};
+  plan.signed_for = {{0, secinfo::type(pt::kTcs), 0, true},
+                     {kPage, secinfo::type(pt::kReg) | prot::kRw, 1, true}};
+  return plan;
+}
+
+AddArgs add(uint64_t source, uint64_t offset, uint64_t flags, bool measure = true) {
+  AddArgs a;
+  a.source = source;
+  a.offset = offset;
+  a.length = kPage;
+  a.flags = flags;
+  a.measure = measure;
+  return a;
+}
+
+TEST(UapiModel, TheBuildGoesCreateAddInitAndEachStepOnlyOnce) {
+  const BuildPlan plan = two_page_plan();
+  Build b;
+  EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))).ret, err::kInval);
+  EXPECT_EQ(init(b, plan, false), err::kInval) << "not created";
+  EXPECT_EQ(create(b, SecsFault::kSizeNotPowerOfTwo), err::kInval);
+  EXPECT_EQ(create(b, SecsFault::kBaseMisaligned), build_err::kIo) << "ECREATE refuses it";
+  EXPECT_EQ(create(b, SecsFault::kNone), 0);
+  EXPECT_EQ(create(b, SecsFault::kNone), err::kInval);
+  EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))), (IoctlOutcome{0, 0, kPage}));
+  EXPECT_EQ(add_pages(b, plan, add(1, kPage, secinfo::type(pt::kReg) | prot::kRw)).ret, 0);
+  EXPECT_EQ(init(b, plan, false), 0);
+  EXPECT_EQ(init(b, plan, false), err::kInval);
+  EXPECT_EQ(add_pages(b, plan, add(1, 2 * kPage, secinfo::type(pt::kReg) | prot::kRw)).ret,
+            err::kInval);
+  EXPECT_EQ(b.pages.at(0).max_prot, prot::kRw) << "a TCS is mappable RW";
+  EXPECT_EQ(b.pages.at(0).rights, 0);
+}
+
+TEST(UapiModel, InitSucceedsOnlyForTheBuildItsSigstructWasSignedFor) {
+  const BuildPlan plan = two_page_plan();
+  for (const bool measure : {true, false}) {
+    Build b;
+    EXPECT_EQ(create(b, SecsFault::kNone), 0);
+    EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))).ret, 0);
+    EXPECT_EQ(add_pages(b, plan, add(1, kPage, secinfo::type(pt::kReg) | prot::kRw, measure)).ret,
+              0);
+    EXPECT_EQ(init(b, plan, false), measure ? 0 : err::kPerm) << "measured " << measure;
+  }
+}
+
+TEST(UapiModel, AddPagesRefusesAnAddedOffsetBeforeItsSourceAndABadTcsAfter) {
+  const BuildPlan plan = two_page_plan();
+  Build b;
+  EXPECT_EQ(create(b, SecsFault::kNone), 0);
+  EXPECT_EQ(add_pages(b, plan, add(1, 0, secinfo::type(pt::kReg) | prot::kR)).ret, 0);
+  AddArgs again = add(1, 0, secinfo::type(pt::kReg) | prot::kR);
+  again.src_unmapped = true;
+  EXPECT_EQ(add_pages(b, plan, again).ret, build_err::kBusy) << "xa_insert comes first";
+  EXPECT_EQ(add_pages(b, plan, add(1, kPage, secinfo::type(pt::kTcs))).ret, build_err::kIo)
+      << "EADD refuses a TCS with reserved bytes set";
+  AddArgs two = add(0, 2 * kPage, secinfo::type(pt::kTcs));
+  two.length = 2 * kPage;
+  EXPECT_EQ(add_pages(b, plan, two), (IoctlOutcome{build_err::kIo, 0, kPage}))
+      << "the TCS is added, the REG bytes as a TCS are not";
+  for (const uint64_t flags : {secinfo::type(pt::kReg) | prot::kW, secinfo::type(pt::kTcs) | prot::kR,
+                               secinfo::type(pt::kReg) | prot::kR | secinfo::kPending,
+                               secinfo::type(pt::kTrim)}) {
+    EXPECT_EQ(add_pages(b, plan, add(1, 3 * kPage, flags)).ret, err::kInval) << flags;
+  }
 }
 
 }  // namespace

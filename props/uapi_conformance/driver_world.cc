@@ -1,9 +1,9 @@
 #include "uapi_conformance/driver_world.h"
 
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include "driver/encl.h"
 #include "hw/inspect.h"
@@ -84,15 +84,97 @@ DriverWorld::DriverWorld() : f_(options()), op_(kThreads), stopped_(kThreads) {
   heap_ = tcs(kThreads - 1) + 2 * kPage;
   image.segments.push_back(user::Segment{heap_, std::vector<uint8_t>(kHeapPages * kPage), reg_rw,
                                          PROT_READ | PROT_WRITE, false});
-  EXPECT_EQ(user::load_enclave(f_.process(), image, testlib::test_signing_key(), e_), 0);
+  // Nothing can be compared without the enclave: a driver that cannot build it fails
+  // the property here, plainly.
+  if (const long ret = user::load_enclave(f_.process(), image, testlib::test_signing_key(), e_);
+      ret != 0) {
+    throw std::runtime_error("the test enclave did not load: " + std::to_string(ret));
+  }
   holes_ = heap_ + kHeapPages * kPage;
   const long at = f_.process().mmap(e_.base + holes_, e_.size - holes_,
                                     PROT_READ | PROT_WRITE | kernel::PROT_EXEC,
                                     kernel::MAP_SHARED | kernel::MAP_FIXED, e_.fd, 0);
-  EXPECT_EQ(at, long(e_.base + holes_));
+  if (at != long(e_.base + holes_)) {
+    throw std::runtime_error("the holes of ELRANGE did not map: " + std::to_string(at));
+  }
   for (hw::LAddr& a : op_) a = f_.user_alloc(kPage);
   spare_op_ = f_.user_alloc(kPage);
   arg_ = f_.user_alloc(kPage);
+  prepare_build();
+}
+
+// The second enclave: a TCS and three REG pages as DriverFixture builds them, at an
+// address of its own; the sources are the TCS, the three pages and one page more that
+// the signed build does not use.
+void DriverWorld::prepare_build() {
+  build_spec_.base = 0x4000'0000;
+  build_spec_.reg_pages = 3;
+  build_spec_.seed = 7;
+  build_fd_ = f_.open_enclave();
+  if (build_fd_ < 0) throw std::runtime_error("/dev/sgx_enclave did not open");
+  const mu::BuildPlan plan = build_plan();
+  sources_ = f_.user_alloc(plan.sources.size() * kPage);
+  for (size_t i = 0; i < plan.sources.size(); ++i) {
+    f_.user_write(sources_ + i * kPage, plan.sources[i].data(), kPage);
+  }
+  uapi::Secs secs = f_.secs_for(build_spec_);
+  secs_[int(mu::SecsFault::kNone)] = f_.user_copy(secs);
+  uapi::Secs odd = secs;
+  odd.size = 3 * kPage;
+  secs_[int(mu::SecsFault::kSizeNotPowerOfTwo)] = f_.user_copy(odd);
+  uapi::Secs misaligned = secs;
+  misaligned.base += kPage;
+  secs_[int(mu::SecsFault::kBaseMisaligned)] = f_.user_copy(misaligned);
+  secinfo_ = f_.user_alloc(kPage);
+  sigstruct_ = f_.user_copy(f_.sigstruct_for(build_spec_));
+}
+
+mu::BuildPlan DriverWorld::build_plan() const {
+  namespace sf = uapi::secinfo_flag;
+  mu::BuildPlan plan;
+  plan.size = testlib::DriverFixture::size_of(build_spec_);
+  plan.sources.push_back(testlib::DriverFixture::tcs_bytes());
+  for (uint64_t i = 0; i < build_spec_.reg_pages + 1; ++i) {
+    plan.sources.push_back(testlib::DriverFixture::page_bytes(build_spec_, i));
+  }
+  plan.signed_for.push_back({0, sf::type(uapi::PageType::kTcs), 0, true});
+  for (uint64_t i = 0; i < build_spec_.reg_pages; ++i) {
+    plan.signed_for.push_back(
+        {(1 + i) * kPage, sf::type(uapi::PageType::kReg) | sf::kR | sf::kW, 1 + i, true});
+  }
+  return plan;
+}
+
+long DriverWorld::build_create(mu::SecsFault f) {
+  const uapi::EnclaveCreate arg{secs_[int(f)]};
+  f_.user_write(arg_, &arg, sizeof arg);
+  return f_.process().ioctl(build_fd_, uapi::ioctl::kEnclaveCreate,
+                            f == mu::SecsFault::kBadPointer ? kUnmapped : arg_);
+}
+
+mu::IoctlOutcome DriverWorld::build_add(const mu::AddArgs& a) {
+  uapi::SecInfo si{};
+  si.flags = a.flags;
+  if (a.secinfo_reserved) si.reserved[7] = 1;
+  f_.user_write(secinfo_, &si, sizeof si);
+  const hw::LAddr src = a.src_unmapped     ? kUnmapped & ~(kPage - 1)
+                        : a.src_misaligned ? sources_ + a.source * kPage + 8
+                                           : sources_ + a.source * kPage;
+  uapi::EnclaveAddPages arg{src, a.offset, a.length, secinfo_,
+                            a.measure ? uapi::kPageMeasure : 0, 0};
+  f_.user_write(arg_, &arg, sizeof arg);
+  mu::IoctlOutcome o;
+  o.ret = f_.process().ioctl(build_fd_, uapi::ioctl::kEnclaveAddPages,
+                             a.bad_pointer ? kUnmapped : arg_);
+  f_.user_read(arg_, &arg, sizeof arg);
+  o.count = arg.count;
+  return o;
+}
+
+long DriverWorld::build_init(bool bad_pointer) {
+  const uapi::EnclaveInit arg{sigstruct_};
+  f_.user_write(arg_, &arg, sizeof arg);
+  return f_.process().ioctl(build_fd_, uapi::ioctl::kEnclaveInit, bad_pointer ? kUnmapped : arg_);
 }
 
 DriverWorld::~DriverWorld() = default;
@@ -246,28 +328,24 @@ void DriverWorld::evict_all() {
   for (int i = 0; i < 1000 && f_.sgx().lru_pages() > 0; ++i) f_.sgx().reclaim_pages();
 }
 
-std::string DriverWorld::differences(const mu::Enclave& m) {
-  std::ostringstream d;
-  // D1: nothing the driver did made a leaf fail the way Linux WARNs about.
-  for (const auto& [what, n] : f_.sgx().warning_counts()) {
-    d << "driver WARN: " << what << " x" << n << "\n";
-  }
-  driver::Encl& encl = f_.encl_of(e_.fd);
+void DriverWorld::compare_pages(std::ostream& d, int fd, hw::LAddr base, uint64_t first,
+                                uint64_t end, const std::map<uint64_t, mu::Page>& pages) {
+  driver::Encl& encl = f_.encl_of(fd);
   hw::Inspector in(f_.machine());
   sched::MutexLock l(encl.lock);
-  for (uint64_t off = m.first; off < m.size; off += kPage) {
-    const auto it = encl.page_array.find((base() + off) >> hw::kPageShift);
-    const auto want = m.pages.find(off);
+  d << std::hex;
+  for (uint64_t off = first; off < end; off += kPage) {
+    const auto it = encl.page_array.find((base + off) >> hw::kPageShift);
+    const auto want = pages.find(off);
     const bool has = it != encl.page_array.end();
-    if (has != (want != m.pages.end())) {
-      d << "page 0x" << std::hex << off << (has ? ": the driver has one, the model none\n"
-                                                : ": the model has one, the driver none\n");
+    if (has != (want != pages.end())) {
+      d << "page 0x" << off << (has ? ": the driver has one, the model none\n"
+                                    : ": the model has one, the driver none\n");
       continue;
     }
     if (!has) continue;
     const driver::EnclPage& rec = *it->second;
     const mu::Page& p = want->second;
-    d << std::hex;
     if (int64_t(rec.type) != p.type) {
       d << "page 0x" << off << ": type " << int(rec.type) << ", model " << p.type << "\n";
     }
@@ -280,7 +358,7 @@ std::string DriverWorld::differences(const mu::Enclave& m) {
     const hw::EpcmEntry e = in.epcm(slot);
     const bool same = e.valid && int64_t(e.type) == p.type && rwx(e.r, e.w, e.x) == p.rights &&
                       e.pending == p.pending && e.modified == p.modified && e.pr == p.pr &&
-                      e.enclave_address == base() + off && !e.blocked;
+                      e.enclave_address == base + off && !e.blocked;
     if (!same) {
       d << "page 0x" << off << ": EPCM valid " << e.valid << " type " << int(e.type) << " rwx "
         << int(rwx(e.r, e.w, e.x)) << " pending " << e.pending << " modified " << e.modified
@@ -297,7 +375,31 @@ std::string DriverWorld::differences(const mu::Enclave& m) {
       }
     }
   }
+  d << std::dec;
+}
+
+std::string DriverWorld::differences(const mu::Enclave& m, const mu::Build& b) {
+  std::ostringstream d;
+  // D1: nothing the driver did made a leaf fail the way Linux WARNs about.
+  for (const auto& [what, n] : f_.sgx().warning_counts()) {
+    d << "driver WARN: " << what << " x" << n << "\n";
+  }
+  compare_pages(d, e_.fd, base(), m.first, m.size, m.pages);
+  std::ostringstream built;
+  compare_pages(built, build_fd_, build_spec_.base, 0, testlib::DriverFixture::size_of(build_spec_),
+                b.pages);
+  if (!built.str().empty()) d << "the enclave being built:\n" << built.str();
+  driver::Encl& building = f_.encl_of(build_fd_);
+  if (building.test_flag(driver::SGX_ENCL_CREATED) != b.created ||
+      building.test_flag(driver::SGX_ENCL_INITIALIZED) != b.initialized) {
+    d << "the enclave being built: CREATED " << building.test_flag(driver::SGX_ENCL_CREATED)
+      << " INITIALIZED " << building.test_flag(driver::SGX_ENCL_INITIALIZED) << ", model "
+      << b.created << " " << b.initialized << "\n";
+  }
   // Each TCS's CSSA says whether its thread is stopped inside (one SSA frame each).
+  driver::Encl& encl = f_.encl_of(e_.fd);
+  hw::Inspector in(f_.machine());
+  sched::MutexLock l(encl.lock);
   for (int t = 0; t < kThreads; ++t) {
     const auto it = encl.page_array.find((base() + tcs(t)) >> hw::kPageShift);
     if (it == encl.page_array.end() || it->second->epc_page == nullptr) continue;
@@ -313,29 +415,34 @@ std::string DriverWorld::differences(const mu::Enclave& m) {
   return d.str();
 }
 
-std::string DriverWorld::final_differences(const mu::Enclave& m) {
-  driver::Encl& encl = f_.encl_of(e_.fd);
-  {
+std::string DriverWorld::final_differences(const mu::Enclave& m, const mu::Build& b) {
+  // Every page loaded back, in both enclaves.
+  const auto load_all = [&](int fd, hw::LAddr at, const std::map<uint64_t, mu::Page>& pages,
+                            bool with_tcs) {
+    driver::Encl& encl = f_.encl_of(fd);
     kernel::CpuHold cpu;
     sched::MutexLock l(encl.lock);
-    for (const auto& [off, p] : m.pages) (void)encl.load_page(base() + off);
-    for (int t = 0; t < kThreads; ++t) (void)encl.load_page(base() + tcs(t));
-  }
-  std::string d = differences(m);
-  sched::MutexLock l(encl.lock);
-  for (const auto& [off, p] : m.pages) {
-    const auto it = encl.page_array.find((base() + off) >> hw::kPageShift);
-    if (it != encl.page_array.end() && it->second->epc_page == nullptr) {
-      d += "page at offset " + std::to_string(off) + " could not be loaded\n";
+    for (const auto& [off, p] : pages) (void)encl.load_page(at + off);
+    for (int t = 0; with_tcs && t < kThreads; ++t) (void)encl.load_page(at + tcs(t));
+    std::string out;
+    for (const auto& [off, p] : pages) {
+      const auto it = encl.page_array.find((at + off) >> hw::kPageShift);
+      if (it != encl.page_array.end() && it->second->epc_page == nullptr) {
+        out += "page at offset " + std::to_string(off) + " could not be loaded\n";
+      }
     }
-  }
-  return d;
+    return out;
+  };
+  std::string d = load_all(e_.fd, base(), m.pages, true);
+  d += load_all(build_fd_, build_spec_.base, b.pages, false);
+  return d + differences(m, b);
 }
 
 std::string DriverWorld::teardown_differences() {
   std::ostringstream d;
   if (f_.process().munmap(e_.base, e_.size) != 0) d << "munmap of ELRANGE failed\n";
   if (f_.process().close(e_.fd) != 0) d << "close of the enclave failed\n";
+  if (f_.process().close(build_fd_) != 0) d << "close of the enclave being built failed\n";
   const uint64_t free_pages = f_.sgx().nr_free_pages();
   if (free_pages != f_.sgx().total_pages()) {
     d << "after release " << f_.sgx().total_pages() - free_pages << " EPC pages are still in use\n";

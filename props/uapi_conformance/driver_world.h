@@ -13,6 +13,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <ostream>
 #include <string>
 
 #include <vector>
@@ -20,6 +22,7 @@
 #include "driver/driver_fixture.h"
 #include "user/enclave_loader.h"
 #include "uapi/enclave_state.h"
+#include "uapi/build_ioctls.h"
 #include "uapi/enclave_ops.h"
 #include "uapi/mprotect.h"
 #include "uapi/sgx2_ioctls.h"
@@ -62,12 +65,17 @@ class DriverWorld {
   Run resume(int thread);
   // mprotect of [offset, offset + length) of ELRANGE to `rights` (PROT_* bits).
   long mprotect(uint64_t offset, uint64_t length, uint8_t rights);
+  // The second enclave's build.
+  mu::BuildPlan build_plan() const;
+  long build_create(mu::SecsFault f);
+  mu::IoctlOutcome build_add(const mu::AddArgs& a);
+  long build_init(bool bad_pointer);
   // One ksgxd batch; every page written out (the SECS after its children).
   void reclaim_batch();
   void evict_all();
 
-  std::string differences(const mu::Enclave& m);
-  std::string final_differences(const mu::Enclave& m);
+  std::string differences(const mu::Enclave& m, const mu::Build& b);
+  std::string final_differences(const mu::Enclave& m, const mu::Build& b);
   // The enclave unmapped and its descriptor closed: what D5 says teardown leaves (every
   // EPC page free, nothing charged) that is not so, and any WARN.
   std::string teardown_differences();
@@ -76,6 +84,10 @@ class DriverWorld {
 
  private:
   Run call(int thread, const mu::EnclaveOp* op);
+  void prepare_build();
+  // The records, EPCM and bytes of the pages of the enclave behind `fd` against `pages`.
+  void compare_pages(std::ostream& d, int fd, hw::LAddr base, uint64_t first, uint64_t end,
+                     const std::map<uint64_t, mu::Page>& pages);
   template <class Arg>
   mu::IoctlOutcome sgx2(unsigned int cmd, Arg arg, bool bad_pointer);
 
@@ -88,6 +100,14 @@ class DriverWorld {
   // its op elsewhere.
   std::vector<bool> stopped_;
   hw::LAddr spare_op_ = 0;
+  // The second enclave: its descriptor, what it is built as, and the user memory its
+  // build reads (sources, one SECS per SecsFault, a SECINFO, the SIGSTRUCT).
+  int build_fd_ = -1;
+  testlib::EnclaveSpec build_spec_;
+  hw::LAddr sources_ = 0;
+  hw::LAddr secs_[4] = {0, 0, 0, 0};
+  hw::LAddr secinfo_ = 0;
+  hw::LAddr sigstruct_ = 0;
   hw::LAddr arg_ = 0;
   Reached reached_;
 };
