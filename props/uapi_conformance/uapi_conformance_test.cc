@@ -12,8 +12,8 @@
 //
 // A failure prints RapidCheck's seed and a RC_PARAMS="reproduce=..." line that replays
 // the minimal sequence, and the sequence itself: paste it into a test under
-// props/regressions. Each state in uapi_coverage.h must be reached in at least kMinCases
-// test cases.
+// props/regressions (uapi_conformance_test.cc). Each state in uapi_coverage.h must be
+// reached in at least kMinCases test cases.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
