@@ -42,22 +42,43 @@ struct BuildPlan {
 struct Build {
   bool created = false;
   bool initialized = false;
+  bool provision_key = false;  // its SECS asks for PROVISIONKEY
+  bool provisioned = false;    // PROVISION has let it have PROVISIONKEY since CREATE
   std::map<uint64_t, Page> pages;  // by offset
   std::vector<AddedPage> added;    // every EADD so far, in order
 };
 
-// How a CREATE's SECS is wrong, if it is.
-enum class SecsFault : uint8_t { kNone, kBadPointer, kSizeNotPowerOfTwo, kBaseMisaligned };
+// The SECS a CREATE passes: the one the plan was signed for, the same asking for
+// PROVISIONKEY, or a wrong one.
+enum class SecsKind : uint8_t {
+  kSigned,
+  kProvisionKey,
+  kBadPointer,
+  kSizeNotPowerOfTwo,
+  kBaseMisaligned
+};
 
 // CREATE: once only (-EINVAL); the SECS copied in (-EFAULT); a size that is not a power
 // of two is -EINVAL before ECREATE; ECREATE refusing the SECS (a base not aligned to
-// the size) is -EIO. Only success changes anything.
-inline long create(Build& b, SecsFault f) {
+// the size) is -EIO. Only success changes anything, and it starts the enclave's
+// attribute mask afresh: a PROVISION before CREATE is lost (Linux sgx_encl_create).
+inline long create(Build& b, SecsKind f) {
   if (b.created) return err::kInval;
-  if (f == SecsFault::kBadPointer) return err::kFault;
-  if (f == SecsFault::kSizeNotPowerOfTwo) return err::kInval;
-  if (f == SecsFault::kBaseMisaligned) return build_err::kIo;
+  if (f == SecsKind::kBadPointer) return err::kFault;
+  if (f == SecsKind::kSizeNotPowerOfTwo) return err::kInval;
+  if (f == SecsKind::kBaseMisaligned) return build_err::kIo;
   b.created = true;
+  b.provision_key = f == SecsKind::kProvisionKey;
+  b.provisioned = false;
+  return 0;
+}
+
+// PROVISION, in any state: the argument (-EFAULT), a descriptor of /dev/sgx_provision
+// (-EINVAL); then the enclave may have PROVISIONKEY.
+inline long provision(Build& b, bool bad_pointer, bool provision_file) {
+  if (bad_pointer) return err::kFault;
+  if (!provision_file) return err::kInval;
+  b.provisioned = true;
   return 0;
 }
 
@@ -138,12 +159,25 @@ inline IoctlOutcome add_pages(Build& b, const BuildPlan& plan, const AddArgs& a)
   return o;
 }
 
-// INIT: after CREATE and before INIT (-EINVAL), the argument (-EFAULT); EINIT succeeds
-// if and only if the enclave was built as its SIGSTRUCT was signed for (else -EPERM).
-inline long init(Build& b, const BuildPlan& plan, bool bad_pointer) {
+// INIT as user space passes it: a pointer to nothing, a SIGSTRUCT whose vendor is
+// neither 0 nor 0x8086, or the plan's SIGSTRUCT signed for the SECS with or without
+// PROVISIONKEY (its attribute mask covers every bit).
+struct InitArgs {
+  bool bad_pointer = false;
+  bool bad_vendor = false;
+  bool provision_key = false;
+};
+
+// INIT: after CREATE and before INIT (-EINVAL), the argument (-EFAULT), the vendor
+// (-EINVAL); PROVISIONKEY without PROVISION (-EACCES); then EINIT succeeds if and only
+// if the SIGSTRUCT's attributes are the SECS's and the enclave was built as signed
+// (else -EPERM).
+inline long init(Build& b, const BuildPlan& plan, const InitArgs& a) {
   if (!b.created || b.initialized) return err::kInval;
-  if (bad_pointer) return err::kFault;
-  if (b.added != plan.signed_for) return err::kPerm;
+  if (a.bad_pointer) return err::kFault;
+  if (a.bad_vendor) return err::kInval;
+  if (b.provision_key && !b.provisioned) return err::kAccess;
+  if (a.provision_key != b.provision_key || b.added != plan.signed_for) return err::kPerm;
   b.initialized = true;
   return 0;
 }

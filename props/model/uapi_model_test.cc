@@ -253,15 +253,15 @@ TEST(UapiModel, TheBuildGoesCreateAddInitAndEachStepOnlyOnce) {
   const BuildPlan plan = two_page_plan();
   Build b;
   EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))).ret, err::kInval);
-  EXPECT_EQ(init(b, plan, false), err::kInval) << "not created";
-  EXPECT_EQ(create(b, SecsFault::kSizeNotPowerOfTwo), err::kInval);
-  EXPECT_EQ(create(b, SecsFault::kBaseMisaligned), build_err::kIo) << "ECREATE refuses it";
-  EXPECT_EQ(create(b, SecsFault::kNone), 0);
-  EXPECT_EQ(create(b, SecsFault::kNone), err::kInval);
+  EXPECT_EQ(init(b, plan, {}), err::kInval) << "not created";
+  EXPECT_EQ(create(b, SecsKind::kSizeNotPowerOfTwo), err::kInval);
+  EXPECT_EQ(create(b, SecsKind::kBaseMisaligned), build_err::kIo) << "ECREATE refuses it";
+  EXPECT_EQ(create(b, SecsKind::kSigned), 0);
+  EXPECT_EQ(create(b, SecsKind::kSigned), err::kInval);
   EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))), (IoctlOutcome{0, 0, kPage}));
   EXPECT_EQ(add_pages(b, plan, add(1, kPage, secinfo::type(pt::kReg) | prot::kRw)).ret, 0);
-  EXPECT_EQ(init(b, plan, false), 0);
-  EXPECT_EQ(init(b, plan, false), err::kInval);
+  EXPECT_EQ(init(b, plan, {}), 0);
+  EXPECT_EQ(init(b, plan, {}), err::kInval);
   EXPECT_EQ(add_pages(b, plan, add(1, 2 * kPage, secinfo::type(pt::kReg) | prot::kRw)).ret,
             err::kInval);
   EXPECT_EQ(b.pages.at(0).max_prot, prot::kRw) << "a TCS is mappable RW";
@@ -272,18 +272,18 @@ TEST(UapiModel, InitSucceedsOnlyForTheBuildItsSigstructWasSignedFor) {
   const BuildPlan plan = two_page_plan();
   for (const bool measure : {true, false}) {
     Build b;
-    EXPECT_EQ(create(b, SecsFault::kNone), 0);
+    EXPECT_EQ(create(b, SecsKind::kSigned), 0);
     EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))).ret, 0);
     EXPECT_EQ(add_pages(b, plan, add(1, kPage, secinfo::type(pt::kReg) | prot::kRw, measure)).ret,
               0);
-    EXPECT_EQ(init(b, plan, false), measure ? 0 : err::kPerm) << "measured " << measure;
+    EXPECT_EQ(init(b, plan, {}), measure ? 0 : err::kPerm) << "measured " << measure;
   }
 }
 
 TEST(UapiModel, AddPagesRefusesAnAddedOffsetBeforeItsSourceAndABadTcsAfter) {
   const BuildPlan plan = two_page_plan();
   Build b;
-  EXPECT_EQ(create(b, SecsFault::kNone), 0);
+  EXPECT_EQ(create(b, SecsKind::kSigned), 0);
   EXPECT_EQ(add_pages(b, plan, add(1, 0, secinfo::type(pt::kReg) | prot::kR)).ret, 0);
   AddArgs again = add(1, 0, secinfo::type(pt::kReg) | prot::kR);
   again.src_unmapped = true;
@@ -299,6 +299,22 @@ TEST(UapiModel, AddPagesRefusesAnAddedOffsetBeforeItsSourceAndABadTcsAfter) {
                                secinfo::type(pt::kTrim)}) {
     EXPECT_EQ(add_pages(b, plan, add(1, 3 * kPage, flags)).ret, err::kInval) << flags;
   }
+}
+
+TEST(UapiModel, ProvisionKeyNeedsProvisionAfterCreateAndASigstructSignedForIt) {
+  const BuildPlan plan = two_page_plan();
+  Build b;
+  EXPECT_EQ(provision(b, false, true), 0) << "no state check";
+  EXPECT_EQ(create(b, SecsKind::kProvisionKey), 0);
+  EXPECT_FALSE(b.provisioned) << "CREATE starts the attribute mask afresh";
+  EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))).ret, 0);
+  EXPECT_EQ(add_pages(b, plan, add(1, kPage, secinfo::type(pt::kReg) | prot::kRw)).ret, 0);
+  EXPECT_EQ(init(b, plan, {.provision_key = true}), err::kAccess);
+  EXPECT_EQ(provision(b, false, false), err::kInval) << "not /dev/sgx_provision";
+  EXPECT_EQ(provision(b, false, true), 0);
+  EXPECT_EQ(init(b, plan, {.bad_vendor = true, .provision_key = true}), err::kInval);
+  EXPECT_EQ(init(b, plan, {}), err::kPerm) << "signed without PROVISIONKEY";
+  EXPECT_EQ(init(b, plan, {.provision_key = true}), 0);
 }
 
 }  // namespace

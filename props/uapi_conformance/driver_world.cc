@@ -118,15 +118,24 @@ void DriverWorld::prepare_build() {
     f_.user_write(sources_ + i * kPage, plan.sources[i].data(), kPage);
   }
   uapi::Secs secs = f_.secs_for(build_spec_);
-  secs_[int(mu::SecsFault::kNone)] = f_.user_copy(secs);
+  secs_[int(mu::SecsKind::kSigned)] = f_.user_copy(secs);
   uapi::Secs odd = secs;
   odd.size = 3 * kPage;
-  secs_[int(mu::SecsFault::kSizeNotPowerOfTwo)] = f_.user_copy(odd);
+  secs_[int(mu::SecsKind::kSizeNotPowerOfTwo)] = f_.user_copy(odd);
   uapi::Secs misaligned = secs;
   misaligned.base += kPage;
-  secs_[int(mu::SecsFault::kBaseMisaligned)] = f_.user_copy(misaligned);
+  secs_[int(mu::SecsKind::kBaseMisaligned)] = f_.user_copy(misaligned);
+  testlib::EnclaveSpec provision_spec = build_spec_;
+  provision_spec.attributes |= uapi::attr::kProvisionKey;
+  secs_[int(mu::SecsKind::kProvisionKey)] = f_.user_copy(f_.secs_for(provision_spec));
   secinfo_ = f_.user_alloc(kPage);
   sigstruct_ = f_.user_copy(f_.sigstruct_for(build_spec_));
+  sigstruct_provision_ = f_.user_copy(f_.sigstruct_for(provision_spec));
+  uapi::SigStruct bad_vendor = f_.sigstruct_for(build_spec_);
+  bad_vendor.header.vendor = 0x1234;
+  sigstruct_bad_vendor_ = f_.user_copy(bad_vendor);
+  provision_fd_ = f_.process().open("sgx_provision");
+  if (provision_fd_ < 0) throw std::runtime_error("/dev/sgx_provision did not open");
 }
 
 mu::BuildPlan DriverWorld::build_plan() const {
@@ -145,11 +154,11 @@ mu::BuildPlan DriverWorld::build_plan() const {
   return plan;
 }
 
-long DriverWorld::build_create(mu::SecsFault f) {
+long DriverWorld::build_create(mu::SecsKind f) {
   const uapi::EnclaveCreate arg{secs_[int(f)]};
   f_.user_write(arg_, &arg, sizeof arg);
   return f_.process().ioctl(build_fd_, uapi::ioctl::kEnclaveCreate,
-                            f == mu::SecsFault::kBadPointer ? kUnmapped : arg_);
+                            f == mu::SecsKind::kBadPointer ? kUnmapped : arg_);
 }
 
 mu::IoctlOutcome DriverWorld::build_add(const mu::AddArgs& a) {
@@ -171,10 +180,20 @@ mu::IoctlOutcome DriverWorld::build_add(const mu::AddArgs& a) {
   return o;
 }
 
-long DriverWorld::build_init(bool bad_pointer) {
-  const uapi::EnclaveInit arg{sigstruct_};
+long DriverWorld::build_provision(bool bad_pointer, bool provision_file) {
+  // Another descriptor than /dev/sgx_provision's: the running enclave's.
+  const uapi::EnclaveProvision arg{uint64_t(provision_file ? provision_fd_ : e_.fd)};
   f_.user_write(arg_, &arg, sizeof arg);
-  return f_.process().ioctl(build_fd_, uapi::ioctl::kEnclaveInit, bad_pointer ? kUnmapped : arg_);
+  return f_.process().ioctl(build_fd_, uapi::ioctl::kEnclaveProvision,
+                            bad_pointer ? kUnmapped : arg_);
+}
+
+long DriverWorld::build_init(const mu::InitArgs& a) {
+  const uapi::EnclaveInit arg{a.bad_vendor      ? sigstruct_bad_vendor_
+                              : a.provision_key ? sigstruct_provision_
+                                                : sigstruct_};
+  f_.user_write(arg_, &arg, sizeof arg);
+  return f_.process().ioctl(build_fd_, uapi::ioctl::kEnclaveInit, a.bad_pointer ? kUnmapped : arg_);
 }
 
 DriverWorld::~DriverWorld() = default;
@@ -443,6 +462,7 @@ std::string DriverWorld::teardown_differences() {
   if (f_.process().munmap(e_.base, e_.size) != 0) d << "munmap of ELRANGE failed\n";
   if (f_.process().close(e_.fd) != 0) d << "close of the enclave failed\n";
   if (f_.process().close(build_fd_) != 0) d << "close of the enclave being built failed\n";
+  if (f_.process().close(provision_fd_) != 0) d << "close of /dev/sgx_provision failed\n";
   const uint64_t free_pages = f_.sgx().nr_free_pages();
   if (free_pages != f_.sgx().total_pages()) {
     d << "after release " << f_.sgx().total_pages() - free_pages << " EPC pages are still in use\n";

@@ -67,9 +67,10 @@ class DriverWorld {
   long mprotect(uint64_t offset, uint64_t length, uint8_t rights);
   // The second enclave's build.
   mu::BuildPlan build_plan() const;
-  long build_create(mu::SecsFault f);
+  long build_create(mu::SecsKind f);
   mu::IoctlOutcome build_add(const mu::AddArgs& a);
-  long build_init(bool bad_pointer);
+  long build_provision(bool bad_pointer, bool provision_file);
+  long build_init(const mu::InitArgs& a);
   // One ksgxd batch; every page written out (the SECS after its children).
   void reclaim_batch();
   void evict_all();
@@ -101,13 +102,19 @@ class DriverWorld {
   std::vector<bool> stopped_;
   hw::LAddr spare_op_ = 0;
   // The second enclave: its descriptor, what it is built as, and the user memory its
-  // build reads (sources, one SECS per SecsFault, a SECINFO, the SIGSTRUCT).
+  // build reads (sources, one SECS per SecsKind, a SECINFO, SIGSTRUCTs), and a
+  // descriptor of /dev/sgx_provision.
   int build_fd_ = -1;
   testlib::EnclaveSpec build_spec_;
   hw::LAddr sources_ = 0;
-  hw::LAddr secs_[4] = {0, 0, 0, 0};
+  hw::LAddr secs_[5] = {0, 0, 0, 0, 0};
   hw::LAddr secinfo_ = 0;
+  // The SIGSTRUCT signed for the plan, the same for the SECS with PROVISIONKEY, and one
+  // with a vendor that is neither 0 nor 0x8086.
   hw::LAddr sigstruct_ = 0;
+  hw::LAddr sigstruct_provision_ = 0;
+  hw::LAddr sigstruct_bad_vendor_ = 0;
+  int provision_fd_ = -1;
   hw::LAddr arg_ = 0;
   Reached reached_;
 };

@@ -450,22 +450,24 @@ struct Mprotect : rc::state::Command<Model, Harness> {
   }
 };
 
-// CREATE of the second enclave: mostly its SECS, sometimes a wrong one.
+// CREATE of the second enclave: mostly its SECS, with or without PROVISIONKEY,
+// sometimes a wrong one.
 struct BuildCreate : rc::state::Command<Model, Harness> {
-  mu::SecsFault fault = *rc::gen::weightedElement<mu::SecsFault>(
-      {{6, mu::SecsFault::kNone},
-       {1, mu::SecsFault::kBadPointer},
-       {1, mu::SecsFault::kSizeNotPowerOfTwo},
-       {1, mu::SecsFault::kBaseMisaligned}});
+  mu::SecsKind kind = *rc::gen::weightedElement<mu::SecsKind>(
+      {{4, mu::SecsKind::kSigned},
+       {2, mu::SecsKind::kProvisionKey},
+       {1, mu::SecsKind::kBadPointer},
+       {1, mu::SecsKind::kSizeNotPowerOfTwo},
+       {1, mu::SecsKind::kBaseMisaligned}});
 
   explicit BuildCreate(const Model&) {}
 
-  void apply(Model& m) const override { (void)mu::create(m.build, fault); }
+  void apply(Model& m) const override { (void)mu::create(m.build, kind); }
 
   void run(const Model& m, Harness& h) const override {
     Model next = m;
-    const long want = mu::create(next.build, fault);
-    const long got = h.world.build_create(fault);
+    const long want = mu::create(next.build, kind);
+    const long got = h.world.build_create(kind);
     if (got != want) {
       RC_FAIL("CREATE: driver " + std::to_string(got) + ", model " + std::to_string(want));
     }
@@ -473,7 +475,11 @@ struct BuildCreate : rc::state::Command<Model, Harness> {
     if (got != 0) coverage().note("CREATE refused");
   }
 
-  void show(std::ostream& os) const override { os << "Create{fault " << int(fault) << "}"; }
+  void show(std::ostream& os) const override {
+    static const char* const kNames[] = {"the signed SECS", "with PROVISIONKEY", "bad pointer",
+                                         "size not a power of two", "base misaligned"};
+    os << "Create{" << kNames[int(kind)] << "}";
+  }
 };
 
 // ADD_PAGES to the second enclave: half of the time the next page of the build its
@@ -547,27 +553,68 @@ struct BuildAdd : rc::state::Command<Model, Harness> {
   }
 };
 
-struct BuildInit : rc::state::Command<Model, Harness> {
+// PROVISION with /dev/sgx_provision's descriptor, rarely another or a pointer to
+// nothing.
+struct BuildProvision : rc::state::Command<Model, Harness> {
   bool bad_pointer = pick(0, 8) == 0;
+  bool provision_file = pick(0, 6) != 0;
 
-  explicit BuildInit(const Model&) {}
+  explicit BuildProvision(const Model&) {}
 
-  void apply(Model& m) const override { (void)mu::init(m.build, m.plan, bad_pointer); }
+  void apply(Model& m) const override { (void)mu::provision(m.build, bad_pointer, provision_file); }
 
   void run(const Model& m, Harness& h) const override {
     Model next = m;
-    const long want = mu::init(next.build, next.plan, bad_pointer);
-    const long got = h.world.build_init(bad_pointer);
+    const long want = mu::provision(next.build, bad_pointer, provision_file);
+    const long got = h.world.build_provision(bad_pointer, provision_file);
+    if (got != want) {
+      RC_FAIL("PROVISION: driver " + std::to_string(got) + ", model " + std::to_string(want));
+    }
+    expect_state(h, next);
+  }
+
+  void show(std::ostream& os) const override {
+    os << "Provision{" << (bad_pointer ? "bad pointer" : provision_file ? "" : "another file")
+       << "}";
+  }
+};
+
+// INIT: three times in four the SIGSTRUCT signed for the SECS CREATE took (the plan's,
+// with or without PROVISIONKEY), otherwise the other one; rarely a bad vendor or a
+// pointer to nothing.
+mu::InitArgs some_init(const Model& m) {
+  mu::InitArgs a;
+  a.bad_pointer = pick(0, 10) == 0;
+  a.bad_vendor = pick(0, 10) == 0;
+  a.provision_key = pick(0, 4) != 0 ? m.build.provision_key : !m.build.provision_key;
+  return a;
+}
+
+struct BuildInit : rc::state::Command<Model, Harness> {
+  mu::InitArgs args;
+
+  explicit BuildInit(const Model& m) : args(some_init(m)) {}
+
+  void apply(Model& m) const override { (void)mu::init(m.build, m.plan, args); }
+
+  void run(const Model& m, Harness& h) const override {
+    Model next = m;
+    const long want = mu::init(next.build, next.plan, args);
+    const long got = h.world.build_init(args);
     if (got != want) {
       RC_FAIL("INIT: driver " + std::to_string(got) + ", model " + std::to_string(want));
     }
     expect_state(h, next);
     if (got == 0) coverage().note("enclave built and initialized");
+    if (got == 0 && args.provision_key) coverage().note("initialized with PROVISIONKEY");
     if (got == mu::err::kPerm) coverage().note("INIT refused: not built as signed");
+    if (got == mu::err::kAccess) coverage().note("INIT refused: PROVISIONKEY not allowed");
   }
 
   void show(std::ostream& os) const override {
-    os << "Init{" << (bad_pointer ? "bad pointer" : "") << "}";
+    os << "Init{" << (args.bad_pointer ? "bad pointer, " : "")
+       << (args.bad_vendor ? "bad vendor, " : "")
+       << (args.provision_key ? "signed with PROVISIONKEY" : "signed without") << "}";
   }
 };
 
@@ -629,9 +676,9 @@ TEST(UapiConformance, DriverFollowsModel) {
       "the driver follows model/uapi", UapiCoverage::running());
 }
 
-// The second enclave's build, with reclaim between the steps.
+// The second enclave's build (with PROVISION), with reclaim between the steps.
 TEST(UapiConformance, BuildFollowsModel) {
-  check_property<BuildCreate, BuildAdd, BuildAdd, BuildAdd, BuildInit, Reclaim>(
+  check_property<BuildCreate, BuildAdd, BuildAdd, BuildAdd, BuildProvision, BuildInit, Reclaim>(
       "the build follows model/uapi", UapiCoverage::building());
 }
 

@@ -6,7 +6,7 @@
 // mapping, a stopped thread resumed, mprotect refused, an access its mapping forbids
 // with and without a PTE there: the two members of that allowed set). For the build:
 // CREATE refused, ADD_PAGES refusing an added offset, a TCS EADD refuses and stopping
-// partway, INIT succeeding and refusing.
+// partway, INIT succeeding (with PROVISIONKEY too) and refusing (-EPERM, -EACCES).
 #pragma once
 
 #include <cstdint>
@@ -43,8 +43,14 @@ class UapiCoverage {
   }
   // The build.
   static std::vector<std::string> building() {
-    return {"CREATE refused", "ADD_PAGES -EBUSY", "ADD_PAGES -EIO", "ADD_PAGES partial count",
-            "enclave built and initialized", "INIT refused: not built as signed"};
+    return {"CREATE refused",
+            "ADD_PAGES -EBUSY",
+            "ADD_PAGES -EIO",
+            "ADD_PAGES partial count",
+            "enclave built and initialized",
+            "initialized with PROVISIONKEY",
+            "INIT refused: not built as signed",
+            "INIT refused: PROVISIONKEY not allowed"};
   }
   const std::vector<std::string>& required() const { return required_; }
 
