@@ -101,9 +101,8 @@ bool step(DriverWorld& w, mu::Enclave* m, const Command& c) {
   switch (c.kind) {
     case Command::Kind::kEnter: {
       const DriverWorld::Run got = w.enter(c.thread, c.op);
-      if (m != nullptr && !mu::allows(mu::enter(*m, DriverWorld::tcs(c.thread), c.op), got.outcome)) {
-        return false;
-      }
+      if (m == nullptr) break;
+      if (!mu::allows(mu::enter(*m, DriverWorld::tcs(c.thread), c.op), got.outcome)) return false;
       break;
     }
     case Command::Kind::kIoctl: {

@@ -123,9 +123,9 @@ inline bool tcs_well_formed(const std::vector<uint8_t>& bytes) {
 // ADD_PAGES: before INIT and after CREATE (-EINVAL); the argument (-EFAULT), a
 // page-aligned source and a good range (-EINVAL), the SECINFO (-EFAULT, then -EINVAL);
 // then page by page: an offset already added (-EBUSY, xa_insert comes first), a source
-// that is not mapped (-EFAULT), a TCS EADD refuses (-EIO). A page added is REG with the SECINFO's rights
-// (mappable with them) or a TCS (no rights, mappable RW, with the execution state EADD
-// clears). `count` is copied back once the checks pass.
+// that is not mapped (-EFAULT), a TCS EADD refuses (-EIO). A page added is REG with the
+// SECINFO's rights (mappable with them) or a TCS (no rights, mappable RW, with the
+// execution state EADD clears). `count` is copied back once the checks pass.
 inline IoctlOutcome add_pages(Build& b, const BuildPlan& plan, const AddArgs& a) {
   if (!b.created || b.initialized) return {err::kInval, 0, 0};
   if (a.bad_pointer) return {err::kFault, 0, 0};

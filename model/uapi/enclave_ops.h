@@ -1,8 +1,9 @@
 // File: what an enclave thread's operation ends in, entered through the vDSO (one EENTER
 // to EEXIT, faults the kernel resolves taken and resumed on the way): EEXIT with a value,
 // or the exception the vDSO reports. The operations are the selftests' test enclave's:
-// a load or store of 8 bytes, EACCEPT, EMODPE, INIT_TCS_PAGE. A thread an exception stopped stays in
-// the enclave (its TCS's one SSA frame in use) until ERESUME runs its operation again.
+// a load or store of 8 bytes, EACCEPT, EMODPE, INIT_TCS_PAGE. A thread an exception
+// stopped stays in the enclave (its TCS's one SSA frame in use) until ERESUME runs its
+// operation again.
 //
 // The first touch of a page with no translation goes to the driver's fault handler: a
 // page there is mapped if its VMA's rights fit under its vm_max_prot_bits (else SIGBUS,

@@ -116,7 +116,8 @@ TEST(UapiModel, AnAccessToAPageMappedBeyondItsMaxProtIsANotPresentFault) {
 
 TEST(UapiModel, ModifyTypesRefusesTrimToTcsAndOnlyTcsOrTrimAreTypes) {
   Enclave e = small();
-  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kReg))), (IoctlOutcome{err::kInval, 0, 0}));
+  EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kReg))),
+            (IoctlOutcome{err::kInval, 0, 0}));
   EXPECT_EQ(modify_types(e, range(kHeap, 1, 0x100 | uint64_t(pt::kTrim))).ret, err::kInval);
   EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kTrim))).ret, 0);
   EXPECT_EQ(modify_types(e, range(kHeap, 1, uint64_t(pt::kTcs))).ret, err::kInval);
@@ -149,10 +150,12 @@ TEST(UapiModel, EacceptComparesEverythingButPrAndTheIllegalRequestsAreGp) {
             general_protection())
       << "neither PR nor PENDING";
   EXPECT_EQ(enter(e, kTcsAt + kPage,
-                  {EnclaveOp::Kind::kEaccept, kHeap, accept_flags(pt::kReg, secinfo::kPr | prot::kRw)}),
+                  {EnclaveOp::Kind::kEaccept, kHeap,
+                   accept_flags(pt::kReg, secinfo::kPr | prot::kRw)}),
             exited(uint64_t(sgx::kPageAttributesMismatch)));
   EXPECT_EQ(enter(e, kTcsAt + 2 * kPage,
-                  {EnclaveOp::Kind::kEaccept, kHeap, accept_flags(pt::kReg, secinfo::kPr | prot::kR)}),
+                  {EnclaveOp::Kind::kEaccept, kHeap,
+                   accept_flags(pt::kReg, secinfo::kPr | prot::kR)}),
             exited(0));
   EXPECT_FALSE(e.pages.at(kHeap).pr);
 }
@@ -167,7 +170,8 @@ TEST(UapiModel, ATcsIsAcceptedOnlyInAUsableState) {
                   {EnclaveOp::Kind::kInitTcs, kHeap + kPage, kHeap + 2 * kPage, 0x2010}),
             exited(0));
   EXPECT_EQ(modify_types(e, range(kHeap + kPage, 1, uint64_t(pt::kTcs))).ret, 0);
-  EXPECT_EQ(enter(e, kTcsAt + 2 * kPage, {EnclaveOp::Kind::kEaccept, kHeap + kPage, tcs}), exited(0));
+  EXPECT_EQ(enter(e, kTcsAt + 2 * kPage, {EnclaveOp::Kind::kEaccept, kHeap + kPage, tcs}),
+            exited(0));
 }
 
 TEST(UapiModel, AStoppedThreadRefusesEenterAndResumesItsOwnOperation) {
@@ -294,9 +298,9 @@ TEST(UapiModel, AddPagesRefusesAnAddedOffsetBeforeItsSourceAndABadTcsAfter) {
   two.length = 2 * kPage;
   EXPECT_EQ(add_pages(b, plan, two), (IoctlOutcome{build_err::kIo, 0, kPage}))
       << "the TCS is added, the REG bytes as a TCS are not";
-  for (const uint64_t flags : {secinfo::type(pt::kReg) | prot::kW, secinfo::type(pt::kTcs) | prot::kR,
-                               secinfo::type(pt::kReg) | prot::kR | secinfo::kPending,
-                               secinfo::type(pt::kTrim)}) {
+  for (const uint64_t flags :
+       {secinfo::type(pt::kReg) | prot::kW, secinfo::type(pt::kTcs) | prot::kR,
+        secinfo::type(pt::kReg) | prot::kR | secinfo::kPending, secinfo::type(pt::kTrim)}) {
     EXPECT_EQ(add_pages(b, plan, add(1, 3 * kPage, flags)).ret, err::kInval) << flags;
   }
 }

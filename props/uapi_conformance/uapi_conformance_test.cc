@@ -169,8 +169,8 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
   // happen.
   static uint64_t start(const Model& m, DriverWorld::Sgx2 w) {
     if (w == DriverWorld::Sgx2::kRemove) {
-      return one_of_or(pages_where(m, [](const mu::Page& p, uint8_t) { return p.type == mu::pt::kTrim; }),
-                       some_page(m));
+      const auto trim = [](const mu::Page& p, uint8_t) { return p.type == mu::pt::kTrim; };
+      return one_of_or(pages_where(m, trim), some_page(m));
     }
     return some_page(m);
   }
@@ -421,7 +421,8 @@ struct Mprotect : rc::state::Command<Model, Harness> {
   uint8_t rights;
 
   explicit Mprotect(const Model& m) : offset(some_page(m)) {
-    length = pick<uint64_t>(1, std::min<uint64_t>(5, (m.enclave.size - offset) / kPage) + 1) * kPage;
+    const uint64_t most = std::min<uint64_t>(5, (m.enclave.size - offset) / kPage);
+    length = pick<uint64_t>(1, most + 1) * kPage;
     // RWX most often: it gives back what the others take (and is what EAUG's pages need).
     rights = *rc::gen::weightedElement<uint8_t>({{1, 0},
                                                  {1, mu::prot::kR},
