@@ -11,8 +11,8 @@
 #include <map>
 #include <vector>
 
-#include "uapi/enclave_state.h"
-#include "uapi/sgx2_ioctls.h"
+#include "enclave_state.h"
+#include "sgx2_ioctls.h"
 
 namespace sgxref::model::uapi {
 

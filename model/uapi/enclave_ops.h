@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-#include "uapi/enclave_state.h"
+#include "enclave_state.h"
 
 namespace sgxref::model::uapi {
 

@@ -2,8 +2,8 @@
 // and a second enclave it is building, with what it prepared for that build.
 #pragma once
 
-#include "uapi/build_ioctls.h"
-#include "uapi/enclave_state.h"
+#include "build_ioctls.h"
+#include "enclave_state.h"
 
 namespace sgxref::model::uapi {
 

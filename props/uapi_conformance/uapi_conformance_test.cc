@@ -146,6 +146,22 @@ void expect_state(Harness& h, const Model& next) {
   if (!d.empty()) RC_FAIL("state differs from the model's:\n" + d);
 }
 
+// A command whose whole answer is a return value: run on the model from `m` and on
+// the driver, the two compared, then the driver's state. The driver's answer.
+template <class OnModel, class OnDriver>
+long expect_same_return(const char* what, const Model& m, Harness& h, OnModel on_model,
+                        OnDriver on_driver) {
+  Model next = m;
+  const long want = on_model(next);
+  const long got = on_driver();
+  if (got != want) {
+    RC_FAIL(std::string(what) + ": driver " + std::to_string(got) + ", model " +
+            std::to_string(want));
+  }
+  expect_state(h, next);
+  return got;
+}
+
 struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
   DriverWorld::Sgx2 which;
   mu::Sgx2Args args;
@@ -435,13 +451,10 @@ struct Mprotect : rc::state::Command<Model, Harness> {
   void apply(Model& m) const override { (void)mu::mprotect(m.enclave, offset, length, rights); }
 
   void run(const Model& m, Harness& h) const override {
-    Model next = m;
-    const long want = mu::mprotect(next.enclave, offset, length, rights);
-    const long got = h.world.mprotect(offset, length, rights);
-    if (got != want) {
-      RC_FAIL("mprotect: driver " + std::to_string(got) + ", model " + std::to_string(want));
-    }
-    expect_state(h, next);
+    const long got = expect_same_return(
+        "mprotect", m, h,
+        [&](Model& next) { return mu::mprotect(next.enclave, offset, length, rights); },
+        [&] { return h.world.mprotect(offset, length, rights); });
     if (got == mu::err::kAccess) coverage().note("mprotect refused");
   }
 
@@ -466,13 +479,9 @@ struct BuildCreate : rc::state::Command<Model, Harness> {
   void apply(Model& m) const override { (void)mu::create(m.build, kind); }
 
   void run(const Model& m, Harness& h) const override {
-    Model next = m;
-    const long want = mu::create(next.build, kind);
-    const long got = h.world.build_create(kind);
-    if (got != want) {
-      RC_FAIL("CREATE: driver " + std::to_string(got) + ", model " + std::to_string(want));
-    }
-    expect_state(h, next);
+    const long got = expect_same_return(
+        "CREATE", m, h, [&](Model& next) { return mu::create(next.build, kind); },
+        [&] { return h.world.build_create(kind); });
     if (got != 0) coverage().note("CREATE refused");
   }
 
@@ -565,13 +574,10 @@ struct BuildProvision : rc::state::Command<Model, Harness> {
   void apply(Model& m) const override { (void)mu::provision(m.build, bad_pointer, provision_file); }
 
   void run(const Model& m, Harness& h) const override {
-    Model next = m;
-    const long want = mu::provision(next.build, bad_pointer, provision_file);
-    const long got = h.world.build_provision(bad_pointer, provision_file);
-    if (got != want) {
-      RC_FAIL("PROVISION: driver " + std::to_string(got) + ", model " + std::to_string(want));
-    }
-    expect_state(h, next);
+    (void)expect_same_return(
+        "PROVISION", m, h,
+        [&](Model& next) { return mu::provision(next.build, bad_pointer, provision_file); },
+        [&] { return h.world.build_provision(bad_pointer, provision_file); });
   }
 
   void show(std::ostream& os) const override {
@@ -599,13 +605,9 @@ struct BuildInit : rc::state::Command<Model, Harness> {
   void apply(Model& m) const override { (void)mu::init(m.build, m.plan, args); }
 
   void run(const Model& m, Harness& h) const override {
-    Model next = m;
-    const long want = mu::init(next.build, next.plan, args);
-    const long got = h.world.build_init(args);
-    if (got != want) {
-      RC_FAIL("INIT: driver " + std::to_string(got) + ", model " + std::to_string(want));
-    }
-    expect_state(h, next);
+    const long got = expect_same_return(
+        "INIT", m, h, [&](Model& next) { return mu::init(next.build, next.plan, args); },
+        [&] { return h.world.build_init(args); });
     if (got == 0) coverage().note("enclave built and initialized");
     if (got == 0 && args.provision_key) coverage().note("initialized with PROVISIONKEY");
     if (got == mu::err::kPerm) coverage().note("INIT refused: not built as signed");

@@ -1,0 +1,2 @@
+// Exists so that impl/ has a uapi/ folder too.
+#pragma once

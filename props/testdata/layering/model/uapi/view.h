@@ -1,0 +1,2 @@
+// Exists so that the include of model/uapi/ops.h resolves.
+#pragma once
