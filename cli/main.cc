@@ -33,7 +33,6 @@ using sgxref::cli::Radix;
 // passes on the driver with Linux's choices (the footer says which held in the run it
 // closes; a run with other alternatives is expected to fail where they differ).
 constexpr const char* kNotBuilt[] = {
-    "the interleavings property over the driver (issue 10)",
     "the checker's flows over the driver",
     "the Python bindings",
 };

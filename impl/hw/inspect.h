@@ -23,6 +23,13 @@ class Inspector {
   explicit Inspector(const Machine& m) : m_(m), s_(m) {}
 
   EpcmEntry epcm(uint32_t slot) const EXCLUDES(s_.mu_);
+  // The entry read without the state mutex, for a controlled run's strategy at a
+  // decision (where taking a lock would be a scheduling point inside the scheduler):
+  // every other thread of the run stands at a scheduling point then, and no leaf holds
+  // the mutex across one, so the EPCM is between updates. Sound nowhere else.
+  EpcmEntry epcm_at_decision(uint32_t slot) const NO_THREAD_SAFETY_ANALYSIS {
+    return s_.epc_.epcm(slot);
+  }
   SecsView secs(uint32_t slot) const EXCLUDES(s_.mu_);
   // Takes every CPU's lock, then the state mutex: call it holding neither.
   Snapshot snapshot() const EXCLUDES(s_.mu_);

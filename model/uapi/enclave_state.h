@@ -28,8 +28,10 @@ inline constexpr uint64_t kPage = 4096;
 // The errno values user space sees, negated as the kernel returns them.
 namespace err {
 inline constexpr long kPerm = -1;
+inline constexpr long kAgain = -11;
 inline constexpr long kAccess = -13;
 inline constexpr long kFault = -14;
+inline constexpr long kBusy = -16;
 inline constexpr long kInval = -22;
 }  // namespace err
 

@@ -136,6 +136,38 @@ TEST(UapiModel, RemoveTakesOnlyAnAcceptedTrimAndLeavesAHole) {
   EXPECT_EQ(remove_pages(e, range(kHeap, 1)).ret, err::kFault) << "a hole";
 }
 
+// The interleavings property's first finding: a REMOVE_PAGES answering -EBUSY at an
+// accepted TRIM page the reclaimer had taken off its LRU but not yet marked, which the
+// model did not allow (Linux: sgx_unmark_page_reclaimable failing after the probe).
+TEST(UapiModel, APageTheReclaimerHoldsStopsTheWalkThereAfterThePagesBeforeIt) {
+  Enclave e = small();
+  const Enclave before = e;
+  EXPECT_EQ(busy(range(kHeap, 2, prot::kR)), (IoctlOutcome{err::kBusy, 0, 0}));
+  // Marked as being reclaimed: the load answers -EBUSY, the walk -EAGAIN, before any
+  // check of the page.
+  EXPECT_EQ(restrict_permissions(e, range(kHeap, 2, prot::kR), {kPage, true}),
+            (IoctlOutcome{err::kAgain, 0, kPage}));
+  EXPECT_TRUE(e.pages.at(kHeap).pr) << "the page before it was done";
+  EXPECT_EQ(e.pages.at(kHeap + kPage), before.pages.at(kHeap + kPage));
+  EXPECT_EQ(modify_types(e, range(kHeap + 2 * kPage, 1, uint64_t(pt::kTcs)), {0, true}),
+            (IoctlOutcome{err::kAgain, 0, 0}));
+  // Only off the LRU: RESTRICT and MODIFY to TRIM go through; MODIFY to TCS and REMOVE
+  // stop where they take the page off the LRU themselves, after their checks.
+  EXPECT_EQ(modify_types(e, range(kHeap + 2 * kPage, 1, uint64_t(pt::kTrim)), {0, false}).ret, 0);
+  EXPECT_EQ(modify_types(e, range(kHeap + 3 * kPage, 1, uint64_t(pt::kTcs)), {0, false}),
+            (IoctlOutcome{err::kAgain, 0, 0}));
+  EXPECT_EQ(e.pages.at(kHeap + 3 * kPage).type, pt::kReg);
+  EXPECT_EQ(remove_pages(e, range(kHeap + 2 * kPage, 1), {0, false}),
+            (IoctlOutcome{err::kPerm, 0, 0}))
+      << "the probe comes first: the TRIM is not accepted yet";
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kEaccept, kHeap + 2 * kPage,
+                              accept_flags(pt::kTrim, secinfo::kModified)}),
+            exited(0));
+  EXPECT_EQ(remove_pages(e, range(kHeap + 2 * kPage, 1), {0, false}),
+            (IoctlOutcome{err::kBusy, 0, 0}));
+  EXPECT_EQ(e.pages.count(kHeap + 2 * kPage), 1u);
+}
+
 TEST(UapiModel, AnAccessToAHoleAddsAPendingPageThatFaultsWithPfecSgx) {
   Enclave e = small();
   EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kStore, kHole + 8, 5}),

@@ -66,7 +66,11 @@ std::vector<uint8_t> tcs_page(uint64_t ssa) {
 
 }  // namespace
 
-DriverWorld::DriverWorld() : f_(options()), op_(kThreads), stopped_(kThreads) {
+DriverWorld::DriverWorld(uint64_t group_limit)
+    : f_(options()), mem_(kThreads), stopped_(kThreads) {
+  driver::EpcCgroups& groups = f_.sgx().cgroups();
+  group_ = &groups.create(groups.root(), "uapi");
+  groups.attach(f_.process(), *group_);
   namespace sf = uapi::secinfo_flag;
   using kernel::PROT_READ;
   using kernel::PROT_WRITE;
@@ -97,8 +101,12 @@ DriverWorld::DriverWorld() : f_(options()), op_(kThreads), stopped_(kThreads) {
   if (at != long(e_.base + holes_)) {
     throw std::runtime_error("the holes of ELRANGE did not map: " + std::to_string(at));
   }
-  for (hw::LAddr& a : op_) a = f_.user_alloc(kPage);
-  spare_op_ = f_.user_alloc(kPage);
+  group_->set_max(group_limit);
+  for (ThreadMemory& m : mem_) {
+    m.op = f_.user_alloc(3 * kPage);
+    m.spare = m.op + kPage;
+    m.arg = m.op + 2 * kPage;
+  }
   arg_ = f_.user_alloc(kPage);
   prepare_build();
 }
@@ -218,31 +226,42 @@ mu::Enclave DriverWorld::initial_model() const {
 // The argument in the process's memory (or a pointer to nothing), the ioctl, and the
 // struct as it reads afterwards.
 template <class Arg>
-mu::IoctlOutcome DriverWorld::sgx2(unsigned int cmd, Arg arg, bool bad_pointer) {
-  f_.user_write(arg_, &arg, sizeof arg);
+mu::IoctlOutcome DriverWorld::sgx2(hw::LAddr at, unsigned int cmd, Arg arg, bool bad_pointer) {
+  f_.user_write(at, &arg, sizeof arg);
   mu::IoctlOutcome o;
-  o.ret = f_.process().ioctl(e_.fd, cmd, bad_pointer ? kUnmapped : arg_);
-  f_.user_read(arg_, &arg, sizeof arg);
+  o.ret = f_.process().ioctl(e_.fd, cmd, bad_pointer ? kUnmapped : at);
+  f_.user_read(at, &arg, sizeof arg);
   if constexpr (requires { arg.result; }) o.result = arg.result;
   o.count = arg.count;
   return o;
 }
 
-mu::IoctlOutcome DriverWorld::ioctl(Sgx2 which, const mu::Sgx2Args& a) {
+mu::IoctlOutcome DriverWorld::on_model(mu::Enclave& e, Sgx2 which, const mu::Sgx2Args& a,
+                                       mu::Held held) {
+  switch (which) {
+    case Sgx2::kRestrict: return mu::restrict_permissions(e, a, held);
+    case Sgx2::kModifyTypes: return mu::modify_types(e, a, held);
+    case Sgx2::kRemove: return mu::remove_pages(e, a, held);
+  }
+  return {};
+}
+
+mu::IoctlOutcome DriverWorld::ioctl(int thread, Sgx2 which, const mu::Sgx2Args& a) {
+  const hw::LAddr at = mem_[thread].arg;
   mu::IoctlOutcome o;
   switch (which) {
     case Sgx2::kRestrict:
-      o = sgx2(uapi::ioctl::kEnclaveRestrictPermissions,
+      o = sgx2(at, uapi::ioctl::kEnclaveRestrictPermissions,
                uapi::EnclaveRestrictPermissions{a.offset, a.length, a.mode, a.result, a.count},
                a.bad_pointer);
       break;
     case Sgx2::kModifyTypes:
-      o = sgx2(uapi::ioctl::kEnclaveModifyTypes,
+      o = sgx2(at, uapi::ioctl::kEnclaveModifyTypes,
                uapi::EnclaveModifyTypes{a.offset, a.length, a.mode, a.result, a.count},
                a.bad_pointer);
       break;
     case Sgx2::kRemove:
-      o = sgx2(uapi::ioctl::kEnclaveRemovePages,
+      o = sgx2(at, uapi::ioctl::kEnclaveRemovePages,
                uapi::EnclaveRemovePages{a.offset, a.length, a.count}, a.bad_pointer);
       break;
   }
@@ -259,7 +278,7 @@ DriverWorld::Run DriverWorld::resume(int thread) { return call(thread, nullptr);
 // The op goes to the thread's own page, so a stopped thread finds its op there when it
 // resumes; what it leaves there is read back by its type, whichever entry ended it.
 DriverWorld::Run DriverWorld::call(int thread, const mu::EnclaveOp* op) {
-  const hw::LAddr at = op != nullptr && stopped_[thread] ? spare_op_ : op_[thread];
+  const hw::LAddr at = op != nullptr && stopped_[thread] ? mem_[thread].spare : mem_[thread].op;
   const hw::Counters before = counters(f_.machine());
   driver::Encl& encl = f_.encl_of(e_.fd);
   bool secs_out = false;

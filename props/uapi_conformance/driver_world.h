@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "driver/driver_fixture.h"
+#include "driver/epc_cgroup.h"
 #include "user/enclave_loader.h"
 #include "uapi/enclave_state.h"
 #include "uapi/build_ioctls.h"
@@ -44,7 +45,9 @@ class DriverWorld {
   static constexpr int kThreads = 8;
   static constexpr uint64_t kHeapPages = 8;
 
-  DriverWorld();
+  // The process in an accounting group of its own, limited to `group_limit` EPC pages
+  // once the enclave is built (the build itself is not limited).
+  explicit DriverWorld(uint64_t group_limit = driver::kNoLimit);
   ~DriverWorld();
 
   // The TCS offset of thread `t`.
@@ -55,7 +58,11 @@ class DriverWorld {
   hw::LAddr base() const { return e_.base; }
 
   enum class Sgx2 { kRestrict, kModifyTypes, kRemove };
-  mu::IoctlOutcome ioctl(Sgx2 which, const mu::Sgx2Args& a);
+  // From thread `thread`'s task (its argument in that thread's own memory). The model's
+  // answer to the same call; `held`: a page of the range the reclaimer holds.
+  mu::IoctlOutcome ioctl(int thread, Sgx2 which, const mu::Sgx2Args& a);
+  static mu::IoctlOutcome on_model(mu::Enclave& e, Sgx2 which, const mu::Sgx2Args& a,
+                                   mu::Held held = {});
   // The vDSO's report: `function` is the leaf at the exception (EENTER or ERESUME).
   struct Run {
     mu::OpOutcome outcome;
@@ -83,6 +90,13 @@ class DriverWorld {
 
   const Reached& reached() const { return reached_; }
 
+  // For the interleavings property, which runs threads of its own on this process and
+  // reads the driver's state at every decision of a controlled run.
+  testlib::DriverFixture& fixture() { return f_; }
+  driver::Encl& encl() { return f_.encl_of(e_.fd); }
+  driver::Encl& build_encl() { return f_.encl_of(build_fd_); }
+  driver::EpcCgroup& group() { return *group_; }
+
  private:
   Run call(int thread, const mu::EnclaveOp* op);
   void prepare_build();
@@ -90,17 +104,23 @@ class DriverWorld {
   void compare_pages(std::ostream& d, int fd, hw::LAddr base, uint64_t first, uint64_t end,
                      const std::map<uint64_t, mu::Page>& pages);
   template <class Arg>
-  mu::IoctlOutcome sgx2(unsigned int cmd, Arg arg, bool bad_pointer);
+  mu::IoctlOutcome sgx2(hw::LAddr at, unsigned int cmd, Arg arg, bool bad_pointer);
 
   testlib::DriverFixture f_;
+  driver::EpcCgroup* group_ = nullptr;
   user::LoadedEnclave e_;
   uint64_t heap_ = 0;   // the heap's offset: the modelled part starts there
   uint64_t holes_ = 0;  // the first offset after the heap
-  std::vector<hw::LAddr> op_;
-  // A thread an exception stopped keeps its op page: an EENTER refused meanwhile gets
-  // its op elsewhere.
+  // Each thread's user memory: its op page; a spare, since a thread an exception
+  // stopped keeps its op page (an EENTER refused meanwhile gets its op elsewhere); the
+  // argument of its ioctls.
+  struct ThreadMemory {
+    hw::LAddr op = 0;
+    hw::LAddr spare = 0;
+    hw::LAddr arg = 0;
+  };
+  std::vector<ThreadMemory> mem_;
   std::vector<bool> stopped_;
-  hw::LAddr spare_op_ = 0;
   // The second enclave: its descriptor, what it is built as, and the user memory its
   // build reads (sources, one SECS per SecsKind, a SECINFO, SIGSTRUCTs), and a
   // descriptor of /dev/sgx_provision.

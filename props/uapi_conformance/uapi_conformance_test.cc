@@ -20,9 +20,9 @@
 #include <rapidcheck/state.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 #include <vector>
-#include <cstdio>
 #include <ostream>
 #include <string>
 
@@ -34,6 +34,8 @@
 #include "uapi/sgx2_ioctls.h"
 #include "uapi_conformance/driver_world.h"
 #include "uapi_conformance/uapi_coverage.h"
+#include "uapi_conformance/uapi_describe.h"
+#include "uapi_conformance/uapi_generators.h"
 #include "user/test_encl.h"
 
 namespace sgxref::props {
@@ -57,17 +59,6 @@ struct Harness {
   DriverWorld world;
   Model expected;
 };
-
-// A number in [lo, hi), uniformly at every size: RapidCheck scales inRange by the
-// generation size, which kMaxCommands keeps below its nominal 100.
-template <class T>
-rc::Gen<T> uniform(T lo, T hi) {
-  return rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
-template <class T>
-T pick(T lo, T hi) {
-  return *uniform(lo, hi);
-}
 
 uint64_t pages_of(const Model& m) { return (m.enclave.size - m.enclave.first) / kPage; }
 
@@ -116,26 +107,6 @@ mu::Sgx2Args some_args(const Model& m, uint64_t mode, uint64_t start) {
     default: break;
   }
   return a;
-}
-
-void show_args(std::ostream& os, const mu::Sgx2Args& a) {
-  os << std::hex << "offset 0x" << a.offset << ", length 0x" << a.length << ", mode 0x" << a.mode
-     << ", result " << a.result << ", count " << a.count << (a.bad_pointer ? ", bad pointer" : "")
-     << std::dec;
-}
-
-std::string describe(const mu::IoctlOutcome& o) {
-  return "ret " + std::to_string(o.ret) + " result " + std::to_string(o.result) + " count " +
-         std::to_string(o.count);
-}
-
-std::string describe(const mu::OpOutcome& o) {
-  if (o.exited) return "EEXIT value " + std::to_string(o.value);
-  char b[96];
-  std::snprintf(b, sizeof b, "exception vector %d code 0x%llx addr 0x%llx", o.vector,
-                static_cast<unsigned long long>(o.error_code),
-                static_cast<unsigned long long>(o.addr));
-  return b;
 }
 
 // The driver's state against the model's after a command; the command's own comparison
@@ -210,21 +181,12 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
     return 0;
   }
 
-  mu::IoctlOutcome on_model(Model& m) const {
-    switch (which) {
-      case DriverWorld::Sgx2::kRestrict: return mu::restrict_permissions(m.enclave, args);
-      case DriverWorld::Sgx2::kModifyTypes: return mu::modify_types(m.enclave, args);
-      case DriverWorld::Sgx2::kRemove: return mu::remove_pages(m.enclave, args);
-    }
-    return {};
-  }
-
-  void apply(Model& m) const override { (void)on_model(m); }
+  void apply(Model& m) const override { (void)DriverWorld::on_model(m.enclave, which, args); }
 
   void run(const Model& m, Harness& h) const override {
     Model next = m;
-    const mu::IoctlOutcome want = on_model(next);
-    const mu::IoctlOutcome got = h.world.ioctl(which, args);
+    const mu::IoctlOutcome want = DriverWorld::on_model(next.enclave, which, args);
+    const mu::IoctlOutcome got = h.world.ioctl(0, which, args);
     if (!(got == want)) RC_FAIL("driver " + describe(got) + ", model " + describe(want));
     expect_state(h, next);
     if (which == DriverWorld::Sgx2::kRemove && got.count > 0) coverage().note("page removed");
@@ -242,26 +204,6 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
     os << "}";
   }
 };
-
-// SECINFO.FLAGS for EACCEPT: three times in four what the page's state asks for (so
-// changes get accepted), otherwise one of the requests the selftests make, right or
-// wrong.
-uint64_t some_accept_flags(const Model& m, uint64_t page) {
-  namespace si = mu::secinfo;
-  const auto it = m.enclave.pages.find(page);
-  if (it != m.enclave.pages.end() && pick(0, 4) != 0) {
-    const mu::Page& p = it->second;
-    return si::type(p.type) | p.rights | (p.pending ? si::kPending : 0) |
-           (p.modified ? si::kModified : 0) | (p.pr ? si::kPr : 0);
-  }
-  return *rc::gen::weightedOneOf<uint64_t>(
-      {{4, rc::gen::just(si::type(mu::pt::kReg) | si::kPending | mu::prot::kRw)},
-       {4, rc::gen::map(uniform<uint64_t>(0, 8),
-                        [](uint64_t r) { return si::type(mu::pt::kReg) | si::kPr | r; })},
-       {3, rc::gen::just(si::type(mu::pt::kTrim) | si::kModified)},
-       {2, rc::gen::just(si::type(mu::pt::kTcs) | si::kModified)},
-       {1, rc::gen::just(si::type(mu::pt::kReg) | mu::prot::kRw)}});
-}
 
 // A thread an exception stopped can only go on once its page is fixed, so while one is
 // stopped, half of the operations work on its page (an EACCEPT or EMODPE there is what
@@ -315,7 +257,8 @@ mu::EnclaveOp some_op(const Model& m) {
           pages_where(m, [](const mu::Page& p, uint8_t) { return p.modified; }),
           one_of_or(pages_where(m, [](const mu::Page& p, uint8_t) { return p.pending || p.pr; }),
                     page));
-      return {kind, at, some_accept_flags(m, at)};
+      const auto it = m.enclave.pages.find(at);
+      return {kind, at, some_accept_flags(it == m.enclave.pages.end() ? nullptr : &it->second)};
     }
     case K::kEmodpe:
       return {kind, page, pick<uint64_t>(0, 8)};
@@ -324,13 +267,6 @@ mu::EnclaveOp some_op(const Model& m) {
       return {kind, page, page + kPage, user::test_encl::kDynEntry};
   }
   return {};
-}
-
-std::ostream& operator<<(std::ostream& os, const mu::EnclaveOp& op) {
-  static const char* const kNames[] = {"load", "store", "EACCEPT", "EMODPE", "INIT_TCS_PAGE"};
-  os << kNames[int(op.kind)] << " at 0x" << std::hex << op.offset << " arg 0x" << op.arg;
-  if (op.kind == mu::EnclaveOp::Kind::kInitTcs) os << " entry 0x" << op.entry;
-  return os << std::dec;
 }
 
 // A thread that is not stopped, nine times in ten when there is one.
