@@ -50,6 +50,10 @@ long Mm::mmap(hw::LAddr addr, uint64_t len, uint64_t prot, uint64_t flags, FileR
   return long(addr);
 }
 
+// do_mprotect_pkey: VMA by VMA from `start`, each checked (its VM_MAY* rights, then its
+// driver's hook) and then changed, so a refusal or a gap part way leaves the VMAs before
+// it changed, as Linux does. A VMA whose flags stay as they are is not split
+// (mprotect_fixup), and the driver's VMAs are VM_PFNMAP, never merged again.
 int Mm::mprotect(hw::LAddr start, uint64_t len, uint64_t prot) {
   if (len == 0) return 0;
   len = (len + hw::kPageSize - 1) & ~(hw::kPageSize - 1);
@@ -57,63 +61,62 @@ int Mm::mprotect(hw::LAddr start, uint64_t len, uint64_t prot) {
   // A length that wraps, PAGE_ALIGN'ed to 0 included, is -ENOMEM (mm/mprotect.c).
   if (end <= start) return -ENOMEM;
   sched::WriterLock l(mmap_lock);
-  // The whole range must be mapped, and each VMA must allow the new rights, before
-  // anything changes.
-  hw::LAddr covered = start;
-  for (auto it = vmas_.upper_bound(start); covered < end;) {
-    if (it != vmas_.begin()) {
-      auto prev = std::prev(it);
-      if (prev->second->contains(covered)) it = prev;
+  int ret = 0;
+  for (hw::LAddr at = start; at < end;) {
+    Vma* v = find_vma(at);
+    if (v == nullptr) {
+      ret = -ENOMEM;
+      break;
     }
-    if (it == vmas_.end() || !it->second->contains(covered)) return -ENOMEM;
-    Vma& v = *it->second;
-    const uint64_t newflags = (v.flags & ~kVmProtMask) | vm_flags_of(prot);
-    if ((newflags & kVmProtMask) & ~(v.flags >> 4) & kVmProtMask) return -EACCES;
-    if (v.ops != nullptr) {
-      if (int ret = v.ops->may_mprotect(v, std::max(v.start, start), std::min(v.end, end),
-                                        newflags);
-          ret != 0) {
-        return ret;
-      }
+    const hw::LAddr to = std::min(v->end, end);
+    const uint64_t newflags = (v->flags & ~kVmProtMask) | vm_flags_of(prot);
+    if ((newflags & kVmProtMask) & ~(v->flags >> 4) & kVmProtMask) {
+      ret = -EACCES;
+      break;
     }
-    covered = v.end;
-    ++it;
-  }
-  split_at(start);
-  split_at(end);
-  for (auto it = vmas_.find(start); it != vmas_.end() && it->second->start < end; ++it) {
-    Vma& v = *it->second;
-    v.flags = (v.flags & ~kVmProtMask) | vm_flags_of(prot);
-    const bool none = (v.flags & kVmProtMask) == 0;
-    // change_protection: present PTEs lose what the VMA no longer allows; a right the
-    // VMA gained is granted by the next fault. Under the page table lock, so a zap_pte
-    // (which takes no mmap_lock) is not undone by writing back what it cleared.
-    sched::MutexLock ptl(ptl_);
-    for (hw::LAddr a = v.start; a < v.end; a += hw::kPageSize) {
-      const hw::Pte pte = pt_.get(a);
-      if (!pte.present) {
-        // A PROT_NONE anonymous page given a right back: its frame is mapped again.
-        if (const auto h = protnone_.find(a); !none && h != protnone_.end()) {
-          pt_.set(a, pte_for(v, h->second));
-          protnone_.erase(h);
-        }
-        continue;
-      }
-      if (none) {
-        // PROT_NONE: a present PTE always allows reads, so none stays; an anonymous
-        // page's frame is kept aside (a driver's page faults back in later).
-        pt_.clear(a);
-        if (!v.file) protnone_.emplace(a, pte.pa);
-        continue;
-      }
-      hw::Pte narrowed = pte;
-      narrowed.writable = pte.writable && (v.flags & VM_WRITE) != 0;
-      narrowed.nx = pte.nx || (v.flags & VM_EXEC) == 0;
-      if (!(narrowed == pte)) pt_.set(a, narrowed);
+    if (v->ops != nullptr) {
+      if (ret = v->ops->may_mprotect(*v, at, to, newflags); ret != 0) break;
     }
+    if (newflags != v->flags) {
+      split_at(at);
+      split_at(to);
+      change_protection(*find_vma(at), newflags);
+    }
+    at = to;
   }
   flush_tlb();
-  return 0;
+  return ret;
+}
+
+// change_protection: present PTEs lose what the VMA no longer allows; a right the VMA
+// gained is granted by the next fault. Under the page table lock, so a zap_pte (which
+// takes no mmap_lock) is not undone by writing back what it cleared.
+void Mm::change_protection(Vma& v, uint64_t newflags) {
+  v.flags = newflags;
+  const bool none = (v.flags & kVmProtMask) == 0;
+  sched::MutexLock ptl(ptl_);
+  for (hw::LAddr a = v.start; a < v.end; a += hw::kPageSize) {
+    const hw::Pte pte = pt_.get(a);
+    if (!pte.present) {
+      // A PROT_NONE anonymous page given a right back: its frame is mapped again.
+      if (const auto h = protnone_.find(a); !none && h != protnone_.end()) {
+        pt_.set(a, pte_for(v, h->second));
+        protnone_.erase(h);
+      }
+      continue;
+    }
+    if (none) {
+      // PROT_NONE: a present PTE always allows reads, so none stays; an anonymous
+      // page's frame is kept aside (a driver's page faults back in later).
+      pt_.clear(a);
+      if (!v.file) protnone_.emplace(a, pte.pa);
+      continue;
+    }
+    hw::Pte narrowed = pte;
+    narrowed.writable = pte.writable && (v.flags & VM_WRITE) != 0;
+    narrowed.nx = pte.nx || (v.flags & VM_EXEC) == 0;
+    if (!(narrowed == pte)) pt_.set(a, narrowed);
+  }
 }
 
 int Mm::munmap(hw::LAddr start, uint64_t len) {

@@ -115,6 +115,8 @@ class Mm : public std::enable_shared_from_this<Mm> {
   hw::LAddr unmapped_area(uint64_t len) const REQUIRES_SHARED(mmap_lock);
   // Splits the VMA holding `at` so that one VMA ends at `at`.
   void split_at(hw::LAddr at) REQUIRES(mmap_lock);
+  // The VMA's flags become `newflags`, its PTEs follow.
+  void change_protection(Vma& v, uint64_t newflags) REQUIRES(mmap_lock) EXCLUDES(ptl_);
   void unmap_range(hw::LAddr start, hw::LAddr end) REQUIRES(mmap_lock);
   void remove_vma(VmaMap::iterator it) REQUIRES(mmap_lock);
   void exit_mmap() EXCLUDES(mmap_lock, notifiers_mu_);

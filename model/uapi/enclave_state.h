@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "arch/types.h"
@@ -88,6 +89,9 @@ struct Enclave {
   uint64_t size = 0;           // ELRANGE's size: the ioctls' range check
   uint64_t first = 0;          // the modelled part is [first, size)
   std::map<uint64_t, uint8_t> vma_prot;  // by page offset, for every modelled page
+  // Where the mapping's VMAs begin in the modelled part (`first` among them); a VMA ends
+  // where the next begins, the last at `size`. Every page of a VMA has its rights.
+  std::set<uint64_t> vma_starts;
   std::map<uint64_t, Page> pages;        // by page offset; absent: no page there
   std::map<uint64_t, EnclaveOp> stopped; // by TCS offset: a thread an exception stopped
 

@@ -87,7 +87,7 @@ class RecordingVmOps : public VmOps {
   }
   int may_mprotect(Vma&, LAddr start, LAddr end, uint64_t newflags) override {
     mprotects.push_back(Range{start, end, newflags});
-    return mprotect_answer;
+    return start >= refuse_from ? mprotect_answer : 0;
   }
 
   // The frame the fault handler gave page `addr`, or 0.
@@ -105,6 +105,7 @@ class RecordingVmOps : public VmOps {
   bool map_on_fault = true;
   int nopage_first = 0;  // the first this many faults map nothing and answer kNoPage
   int mprotect_answer = 0;
+  LAddr refuse_from = 0;  // mprotect_answer is given for ranges starting here or above
 
  private:
   hw::Machine& m_;

@@ -345,8 +345,31 @@ TEST_F(MmTest, MprotectOverAHoleIsEnomem) {
   ASSERT_GT(a, 0);
   ASSERT_EQ(anon(P, kRw, LAddr(a) + 2 * P), a + long(2 * P));
   EXPECT_EQ(p().mprotect(LAddr(a), 3 * P, PROT_READ), -ENOMEM);
-  // The VMA after the hole is untouched whatever happened before it.
+  // do_mprotect_pkey changes VMA by VMA: the one before the hole took the new rights,
+  // the one after it is untouched.
+  EXPECT_EQ(ranges(mm()).front().flags & kVmProtMask, VM_READ);
   EXPECT_EQ(ranges(mm()).back().flags & kVmProtMask, VM_READ | VM_WRITE);
+}
+
+TEST_F(MmTest, MprotectChangesEachVmaBeforeTheOneItsDriverRefuses) {
+  const long a = device_map(3 * P);
+  ASSERT_GT(a, 0);
+  ASSERT_EQ(p().mprotect(LAddr(a) + P, P, PROT_READ), 0);
+  dev_.vm_ops.refuse_from = LAddr(a) + 2 * P;
+  dev_.vm_ops.mprotect_answer = -EACCES;
+  EXPECT_EQ(p().mprotect(LAddr(a), 3 * P, 0), -EACCES);
+  const std::vector<Range> v = ranges(mm());
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].flags & kVmProtMask, 0u);
+  EXPECT_EQ(v[1].flags & kVmProtMask, 0u);
+  EXPECT_EQ(v[2].flags & kVmProtMask, VM_READ | VM_WRITE) << "the refused one";
+}
+
+TEST_F(MmTest, MprotectToTheRightsAVmaHasSplitsNothing) {
+  const long a = anon(3 * P);
+  ASSERT_GT(a, 0);
+  ASSERT_EQ(p().mprotect(LAddr(a) + P, P, kRw), 0);
+  EXPECT_EQ(ranges(mm()).size(), 1u) << "mprotect_fixup returns early on equal flags";
 }
 
 TEST_F(MmTest, MprotectRefusedByTheVmaHookPropagatesAndChangesNothing) {

@@ -2,6 +2,8 @@
 // the modelled part from page 4, pages 4 to 7 a heap mapped RW, the rest holes mapped RWX.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "uapi/build_ioctls.h"
 #include "uapi/enclave_ops.h"
 #include "uapi/enclave_state.h"
@@ -21,6 +23,7 @@ Enclave small() {
   e.base = kBase;
   e.size = 16 * kPage;
   e.first = kHeap;
+  e.vma_starts = {kHeap, kHole};
   for (uint64_t off = kHeap; off < e.size; off += kPage) {
     e.vma_prot[off] = off < kHole ? prot::kRw : prot::kRwx;
     if (off >= kHole) continue;
@@ -236,6 +239,25 @@ TEST(UapiModel, MprotectRefusesRightsBeyondAPagesMaxAndHolesTakeAnything) {
   EXPECT_EQ(mprotect(e, kHole - kPage, 2 * kPage, prot::kR), 0);
   EXPECT_EQ(e.vma_prot.at(kHole - kPage), prot::kR);
   EXPECT_EQ(mprotect(e, kHole, kPage, prot::kRwx), 0);
+}
+
+// Linux's do_mprotect_pkey goes VMA by VMA and stops at the first its driver refuses,
+// the VMAs before it changed.
+TEST(UapiModel, MprotectChangesEachVmaBeforeTheOneThatRefuses) {
+  Enclave e = small();
+  EXPECT_EQ(mprotect(e, kHeap + kPage, kPage, prot::kR), 0);
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHeap + kPage, kHeap + 2 * kPage, kHole}));
+  e.pages.at(kHeap + 2 * kPage).max_prot = 0;  // the third VMA's page may not be mapped R
+  EXPECT_EQ(mprotect(e, kHeap, 3 * kPage, prot::kR), err::kAccess);
+  EXPECT_EQ(e.vma_prot.at(kHeap), prot::kR) << "changed before the refusal";
+  EXPECT_EQ(e.vma_prot.at(kHeap + 2 * kPage), prot::kRw) << "the refused VMA";
+  EXPECT_EQ(e.vma_prot.at(kHeap + 3 * kPage), prot::kRw) << "after it";
+}
+
+TEST(UapiModel, MprotectToTheRightsAVmaHasSplitsNothing) {
+  Enclave e = small();
+  EXPECT_EQ(mprotect(e, kHeap + kPage, kPage, prot::kRw), 0);
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHole}));
 }
 
 TEST(UapiModel, AnAccessItsMappingForbidsIsSigsegvAndItsPBitIsEitherWhereAPteMayBe) {

@@ -1,15 +1,21 @@
 #include "uapi_conformance/driver_world.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "driver/encl.h"
 #include "hw/inspect.h"
+#include "kernel/mm.h"
 #include "kernel/run_queue.h"
 #include "kernel/uaccess.h"
 #include "kernel/vm_flags.h"
+#include "kernel/vma.h"
+#include "sched/rw_mutex.h"
 #include "testlib/test_signing_key.h"
 #include "uapi/enclave_run.h"
 #include "uapi/sgx_ioctl.h"
@@ -211,6 +217,8 @@ mu::Enclave DriverWorld::initial_model() const {
   m.base = e_.base;
   m.size = e_.size;
   m.first = heap_;
+  // The loader maps the heap as a segment of its own; the holes are one mapping.
+  m.vma_starts = {heap_, holes_};
   for (uint64_t off = m.first; off < m.size; off += kPage) {
     const bool heap = off < holes_;
     m.vma_prot[off] = heap ? mu::prot::kRw : mu::prot::kRwx;
@@ -416,6 +424,33 @@ void DriverWorld::compare_pages(std::ostream& d, int fd, hw::LAddr base, uint64_
   d << std::dec;
 }
 
+// The process's VMAs over the modelled part (what /proc/self/maps shows): where each
+// begins, and its rights.
+void DriverWorld::compare_mapping(std::ostream& d, const mu::Enclave& m) {
+  kernel::Mm& mm = f_.process().mm();
+  std::set<uint64_t> starts;
+  std::map<uint64_t, uint8_t> rights;
+  {
+    sched::ReaderLock l(mm.mmap_lock);
+    for (const kernel::Vma* v : mm.vmas()) {
+      if (v->end <= base() + m.first || v->start >= base() + m.size) continue;
+      starts.insert(std::max(v->start, base() + m.first) - base());
+      for (hw::LAddr a = std::max(v->start, base() + m.first); a < std::min(v->end, base() + m.size);
+           a += kPage) {
+        rights[a - base()] = uint8_t(v->flags & kernel::kVmProtMask);
+      }
+    }
+  }
+  if (starts != m.vma_starts) {
+    d << "the mapping's VMAs begin at";
+    for (uint64_t s : starts) d << " 0x" << std::hex << s << std::dec;
+    d << ", the model's at";
+    for (uint64_t s : m.vma_starts) d << " 0x" << std::hex << s << std::dec;
+    d << "\n";
+  }
+  if (rights != m.vma_prot) d << "the mapping's rights are not the model's\n";
+}
+
 std::string DriverWorld::differences(const mu::Enclave& m, const mu::Build& b) {
   std::ostringstream d;
   // D1: nothing the driver did made a leaf fail the way Linux WARNs about.
@@ -423,6 +458,7 @@ std::string DriverWorld::differences(const mu::Enclave& m, const mu::Build& b) {
     d << "driver WARN: " << what << " x" << n << "\n";
   }
   compare_pages(d, e_.fd, base(), m.first, m.size, m.pages);
+  compare_mapping(d, m);
   std::ostringstream built;
   compare_pages(built, build_fd_, build_spec_.base, 0, testlib::DriverFixture::size_of(build_spec_),
                 b.pages);

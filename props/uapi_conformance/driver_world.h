@@ -103,6 +103,7 @@ class DriverWorld {
   // The records, EPCM and bytes of the pages of the enclave behind `fd` against `pages`.
   void compare_pages(std::ostream& d, int fd, hw::LAddr base, uint64_t first, uint64_t end,
                      const std::map<uint64_t, mu::Page>& pages);
+  void compare_mapping(std::ostream& d, const mu::Enclave& m);
   template <class Arg>
   mu::IoctlOutcome sgx2(hw::LAddr at, unsigned int cmd, Arg arg, bool bad_pointer);
 
