@@ -22,7 +22,7 @@
 #include "figures.h"
 #include "uapi/enclave_ops.h"
 #include "uapi/enclave_state.h"
-#include "uapi/mprotect.h"
+#include "uapi/mapping.h"
 #include "uapi/sgx2_ioctls.h"
 #include "uapi_conformance/driver_world.h"
 

@@ -40,12 +40,13 @@ long Mm::mmap(hw::LAddr addr, uint64_t len, uint64_t prot, uint64_t flags, FileR
   if (flags & MAP_SHARED) vma->flags |= VM_SHARED | VM_MAYSHARE;
   vma->pgoff = pgoff;
   vma->file = file;
+  // What MAP_FIXED replaces goes before the driver is asked, as in Linux's mmap_region
+  // (vms_clean_up_area clears its PTEs and closes it first, so when the driver refuses
+  // it cannot come back: vms_abort_munmap_vmas leaves a gap).
+  unmap_range(vma->start, vma->end);
   if (file) {
     if (int ret = file->ops().mmap(*file, *vma); ret != 0) return ret;
   }
-  // Only now, as Linux's mmap_region unmaps what MAP_FIXED replaces once the new
-  // mapping is sure.
-  unmap_range(vma->start, vma->end);
   vmas_.emplace(addr, std::move(vma));
   return long(addr);
 }

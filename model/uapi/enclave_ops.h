@@ -47,11 +47,12 @@ inline bool allows(const OpOutcome& want, const OpOutcome& got) {
 
 // The driver's answer to the first touch of the page at `offset` (address `addr`): the
 // exception if the access cannot go on, else none (the page exists afterwards). The VMA
-// decides first (access_error: a write needs W, any access some right; SIGSEGV), and a
-// PTE may be there for an existing page unless the VMA has no rights at all (mprotect
-// clears them); then the fault handler.
+// decides first (no VMA there, or access_error: a write needs W, any access some right;
+// SIGSEGV), and a PTE may be there for an existing page unless the VMA has no rights at
+// all (mprotect clears them) or there is no VMA (munmap zaps them); then the fault
+// handler.
 inline bool reach(Enclave& e, uint64_t offset, uint64_t addr, bool write, OpOutcome& out) {
-  const uint8_t vma = e.vma_prot.at(offset);
+  const uint8_t vma = e.mapped_rights(offset);
   if (vma == 0 || (write && !(vma & prot::kW))) {
     out = page_fault(addr, pfec::kU | (write ? pfec::kW : 0));
     out.either_present = vma != 0 && e.pages.count(offset) != 0;

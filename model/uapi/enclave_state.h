@@ -2,8 +2,8 @@
 // ELRANGE that user space changes at run time (its image stays out: a command there
 // would rewrite the program the enclave runs). A page exists or not; an existing page
 // has the EPCM view an enclave thread meets (type, rights, PENDING, MODIFIED, PR), the
-// most the driver lets it be mapped with (vm_max_prot_bits) and its bytes. Each offset
-// is mapped by one VMA of the process with fixed rights. A TCS's thread is outside or
+// most the driver lets it be mapped with (vm_max_prot_bits) and its bytes. An offset is
+// mapped by one VMA of the process, with its rights, or by none. A TCS's thread is outside or
 // stopped inside by an exception, with the operation it was doing.
 //
 // There is no eviction here: reclaim must be invisible, so every rule below holds
@@ -30,6 +30,7 @@ inline constexpr uint64_t kPage = 4096;
 namespace err {
 inline constexpr long kPerm = -1;
 inline constexpr long kAgain = -11;
+inline constexpr long kNoMem = -12;
 inline constexpr long kAccess = -13;
 inline constexpr long kFault = -14;
 inline constexpr long kBusy = -16;
@@ -88,13 +89,19 @@ struct Enclave {
   uint64_t base = 0;           // ELRANGE's base: where faults are reported
   uint64_t size = 0;           // ELRANGE's size: the ioctls' range check
   uint64_t first = 0;          // the modelled part is [first, size)
-  std::map<uint64_t, uint8_t> vma_prot;  // by page offset, for every modelled page
-  // Where the mapping's VMAs begin in the modelled part (`first` among them); a VMA ends
-  // where the next begins, the last at `size`. Every page of a VMA has its rights.
+  std::map<uint64_t, uint8_t> vma_prot;  // by page offset; absent: no VMA maps the page
+  // Where the mapping's VMAs begin in the modelled part (`first` among them when it is
+  // mapped); a VMA ends where the next begins or a page no VMA maps, the last at `size`.
+  // Every page of a VMA has its rights.
   std::set<uint64_t> vma_starts;
   std::map<uint64_t, Page> pages;        // by page offset; absent: no page there
   std::map<uint64_t, EnclaveOp> stopped; // by TCS offset: a thread an exception stopped
 
+  // The rights of the VMA that maps the page at `offset`; none where no VMA does.
+  uint8_t mapped_rights(uint64_t offset) const {
+    const auto it = vma_prot.find(offset);
+    return it == vma_prot.end() ? 0 : it->second;
+  }
   bool modelled(uint64_t offset, uint64_t length) const {
     return offset >= first && offset <= size && length <= size - offset;
   }

@@ -7,7 +7,7 @@
 #include "uapi/build_ioctls.h"
 #include "uapi/enclave_ops.h"
 #include "uapi/enclave_state.h"
-#include "uapi/mprotect.h"
+#include "uapi/mapping.h"
 #include "uapi/sgx2_ioctls.h"
 
 namespace sgxref::model::uapi {
@@ -258,6 +258,53 @@ TEST(UapiModel, MprotectToTheRightsAVmaHasSplitsNothing) {
   Enclave e = small();
   EXPECT_EQ(mprotect(e, kHeap + kPage, kPage, prot::kRw), 0);
   EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHole}));
+}
+
+// munmap splits the VMA it cuts into; the part after the range starts a VMA of its own.
+TEST(UapiModel, MunmapLeavesAGapAndThePartAfterItIsAVmaOfItsOwn) {
+  Enclave e = small();
+  EXPECT_EQ(munmap(e, kHeap + kPage, kPage), 0);
+  EXPECT_EQ(e.vma_prot.count(kHeap + kPage), 0u);
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHeap + 2 * kPage, kHole}));
+  EXPECT_EQ(munmap(e, kHeap, 3 * kPage), 0) << "a gap in the range is no error";
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap + 3 * kPage, kHole}));
+}
+
+// Linux's do_mprotect_pkey stops with -ENOMEM at a page no VMA maps, the VMAs before it
+// changed.
+TEST(UapiModel, MprotectStopsAtAGapWithEnomemAfterTheVmasBeforeIt) {
+  Enclave e = small();
+  EXPECT_EQ(munmap(e, kHeap + 2 * kPage, kPage), 0);
+  EXPECT_EQ(mprotect(e, kHeap, 4 * kPage, prot::kR), err::kNoMem);
+  EXPECT_EQ(e.vma_prot.at(kHeap + kPage), prot::kR) << "changed before the gap";
+  EXPECT_EQ(e.vma_prot.at(kHeap + 3 * kPage), prot::kRw) << "after it";
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHeap + 3 * kPage, kHole}))
+      << "the split at the gap is the gap itself";
+}
+
+// A private mapping is refused before anything changes; sgx_mmap's refusals come after
+// mmap_region cleared the range, which they leave unmapped; an accepted mmap replaces
+// whatever mapped the range with one VMA.
+TEST(UapiModel, MmapRefusedByTheDriverLeavesAGapAndAnAcceptedOneReplacesTheRange) {
+  Enclave e = small();
+  EXPECT_EQ(mmap(e, kHole, kPage, prot::kR, false), err::kInval) << "private";
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHole})) << "nothing changed";
+  EXPECT_EQ(mmap(e, kHole - kPage, 2 * kPage, prot::kRwx, true), err::kAccess) << "a heap page is RW";
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHole + kPage}));
+  EXPECT_EQ(e.vma_prot.count(kHole - kPage) + e.vma_prot.count(kHole), 0u) << "a gap";
+  EXPECT_EQ(mmap(e, e.size - kPage, 2 * kPage, prot::kR, true), err::kAccess) << "past ELRANGE";
+  EXPECT_EQ(e.vma_prot.count(e.size - kPage), 0u);
+  EXPECT_EQ(mmap(e, kHole - kPage, 2 * kPage, prot::kR, true), 0);
+  EXPECT_EQ(e.vma_starts, (std::set<uint64_t>{kHeap, kHole - kPage, kHole + kPage}));
+  EXPECT_EQ(e.vma_prot.at(kHole), prot::kR);
+}
+
+TEST(UapiModel, AnAccessWhereNoVmaMapsIsSigsegvWithNoPte) {
+  Enclave e = small();
+  EXPECT_EQ(enter(e, kTcsAt, {EnclaveOp::Kind::kLoad, kHeap, 0}), exited(0));
+  EXPECT_EQ(munmap(e, kHeap, kPage), 0);
+  const OpOutcome r = enter(e, kTcsAt + kPage, {EnclaveOp::Kind::kLoad, kHeap, 0});
+  EXPECT_EQ(r, page_fault(kBase + kHeap, pfec::kU)) << "munmap zapped the PTE";
 }
 
 TEST(UapiModel, AnAccessItsMappingForbidsIsSigsegvAndItsPBitIsEitherWhereAPteMayBe) {

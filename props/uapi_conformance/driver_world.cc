@@ -364,6 +364,16 @@ long DriverWorld::mprotect(uint64_t offset, uint64_t length, uint8_t rights) {
   return f_.process().mprotect(base() + offset, length, rights);
 }
 
+long DriverWorld::munmap(uint64_t offset, uint64_t length) {
+  return f_.process().munmap(base() + offset, length);
+}
+
+long DriverWorld::mmap(uint64_t offset, uint64_t length, uint8_t rights, bool shared) {
+  const uint64_t flags = kernel::MAP_FIXED | (shared ? kernel::MAP_SHARED : kernel::MAP_PRIVATE);
+  const long at = f_.process().mmap(base() + offset, length, rights, flags, e_.fd, 0);
+  return at == long(base() + offset) ? 0 : at;
+}
+
 void DriverWorld::reclaim_batch() {
   kernel::CpuHold cpu;
   f_.sgx().reclaim_pages();

@@ -25,7 +25,7 @@
 #include "uapi/enclave_state.h"
 #include "uapi/build_ioctls.h"
 #include "uapi/enclave_ops.h"
-#include "uapi/mprotect.h"
+#include "uapi/mapping.h"
 #include "uapi/sgx2_ioctls.h"
 
 namespace sgxref::props {
@@ -72,6 +72,11 @@ class DriverWorld {
   Run resume(int thread);
   // mprotect of [offset, offset + length) of ELRANGE to `rights` (PROT_* bits).
   long mprotect(uint64_t offset, uint64_t length, uint8_t rights);
+  // munmap of [offset, offset + length) of ELRANGE.
+  long munmap(uint64_t offset, uint64_t length);
+  // mmap of the enclave's file there with MAP_FIXED, shared or private: 0 when it is
+  // mapped where asked, else -errno (or the address it went to).
+  long mmap(uint64_t offset, uint64_t length, uint8_t rights, bool shared);
   // The second enclave's build.
   mu::BuildPlan build_plan() const;
   long build_create(mu::SecsKind f);

@@ -29,7 +29,7 @@
 #include "conformance/budget.h"
 #include "uapi/enclave_ops.h"
 #include "uapi/enclave_state.h"
-#include "uapi/mprotect.h"
+#include "uapi/mapping.h"
 #include "uapi/process.h"
 #include "uapi/sgx2_ioctls.h"
 #include "uapi_conformance/driver_world.h"
@@ -42,7 +42,7 @@ namespace sgxref::props {
 namespace {
 
 constexpr int kCiCases = 4000;
-constexpr int kMaxCommands = 60;
+constexpr int kMaxCommands = 68;
 constexpr uint64_t kMinCases = 50;
 
 using Model = mu::Process;
@@ -77,7 +77,7 @@ template <class Want>
 std::vector<uint64_t> pages_where(const Model& m, Want want) {
   std::vector<uint64_t> out;
   for (const auto& [off, p] : m.enclave.pages) {
-    if (want(p, m.enclave.vma_prot.at(off))) out.push_back(off);
+    if (want(p, m.enclave.mapped_rights(off))) out.push_back(off);
   }
   return out;
 }
@@ -295,10 +295,12 @@ void note_op(const Model& before, const mu::EnclaveOp& op, const mu::OpOutcome& 
   using K = mu::EnclaveOp::Kind;
   const uint64_t page = op.offset - op.offset % kPage;
   const bool write = op.kind == K::kStore || op.kind == K::kInitTcs;
-  const uint8_t vma = before.enclave.vma_prot.at(page);
+  const uint8_t vma = before.enclave.mapped_rights(page);
   const bool vma_forbids = vma == 0 || (write && !(vma & mu::prot::kW));
   const bool not_present = out.vector == 14 && !(out.error_code & mu::pfec::kP);
-  if (!out.exited && out.vector == 14 && vma_forbids) {
+  if (!out.exited && out.vector == 14 && before.enclave.vma_prot.count(page) == 0) {
+    coverage().note("SIGSEGV: no mapping");
+  } else if (!out.exited && out.vector == 14 && vma_forbids) {
     coverage().note(not_present ? "SIGSEGV: the mapping forbids, no PTE"
                                 : "SIGSEGV: the mapping forbids, PTE there");
   }
@@ -365,23 +367,27 @@ struct Resume : rc::state::Command<Model, Harness> {
   void show(std::ostream& os) const override { os << "Eresume{#" << thread + 1 << "}"; }
 };
 
+// The rights mprotect and mmap ask for: RWX most often, since it gives back what the
+// others take (and is what EAUG's pages need).
+uint8_t some_rights() {
+  return *rc::gen::weightedElement<uint8_t>({{1, 0},
+                                             {1, mu::prot::kR},
+                                             {1, mu::prot::kRw},
+                                             {1, mu::prot::kR | mu::prot::kX},
+                                             {1, mu::prot::kW},
+                                             {4, mu::prot::kRwx}});
+}
+
 // mprotect of one to five pages; the enclave's hook refuses what a page may not be
 // mapped with.
 struct Mprotect : rc::state::Command<Model, Harness> {
   uint64_t offset;
   uint64_t length;
-  uint8_t rights;
+  uint8_t rights = some_rights();
 
   explicit Mprotect(const Model& m) : offset(some_page(m)) {
     const uint64_t most = std::min<uint64_t>(5, (m.enclave.size - offset) / kPage);
     length = pick<uint64_t>(1, most + 1) * kPage;
-    // RWX most often: it gives back what the others take (and is what EAUG's pages need).
-    rights = *rc::gen::weightedElement<uint8_t>({{1, 0},
-                                                 {1, mu::prot::kR},
-                                                 {1, mu::prot::kRw},
-                                                 {1, mu::prot::kR | mu::prot::kX},
-                                                 {1, mu::prot::kW},
-                                                 {4, mu::prot::kRwx}});
   }
 
   void apply(Model& m) const override { (void)mu::mprotect(m.enclave, offset, length, rights); }
@@ -392,11 +398,68 @@ struct Mprotect : rc::state::Command<Model, Harness> {
         [&](Model& next) { return mu::mprotect(next.enclave, offset, length, rights); },
         [&] { return h.world.mprotect(offset, length, rights); });
     if (got == mu::err::kAccess) coverage().note("mprotect refused");
+    if (got == mu::err::kNoMem) coverage().note("mprotect over a gap");
   }
 
   void show(std::ostream& os) const override {
     os << "Mprotect{offset 0x" << std::hex << offset << ", length 0x" << length << ", rights "
        << int(rights) << std::dec << "}";
+  }
+};
+
+// The mapping changed: one time in three munmap of one to three pages; otherwise mmap
+// with MAP_FIXED of one to five, now and then private. A refused mmap leaves a gap, so
+// the mmap mostly starts at a page no VMA maps and asks for the most every page of its
+// range allows, and the other commands keep meeting mapped pages.
+struct Remap : rc::state::Command<Model, Harness> {
+  bool unmap = pick(0, 3) == 0;
+  uint64_t offset;
+  uint64_t length;
+  uint8_t rights;
+  bool shared = pick(0, 16) != 0;
+
+  explicit Remap(const Model& m) {
+    const mu::Enclave& e = m.enclave;
+    std::vector<uint64_t> gaps;
+    for (uint64_t off = e.first; off < e.size; off += kPage) {
+      if (e.vma_prot.count(off) == 0) gaps.push_back(off);
+    }
+    // munmap anywhere in the modelled part, not mostly on the hot pages where the SGX2
+    // flows build up.
+    offset = unmap ? e.first + pick<uint64_t>(0, pages_of(m)) * kPage
+                   : one_of_or(gaps, some_page(m));
+    const uint64_t most = std::min<uint64_t>(unmap ? 3 : 5, (e.size - offset) / kPage);
+    length = pick<uint64_t>(1, most + 1) * kPage;
+    uint8_t allowed = mu::prot::kRwx;
+    for (auto it = e.pages.lower_bound(offset); it != e.pages.end() && it->first < offset + length;
+         ++it) {
+      allowed &= it->second.max_prot;
+    }
+    rights = pick(0, 4) == 0 ? some_rights() : allowed;
+  }
+
+  long on_model(Model& m) const {
+    if (unmap) return mu::munmap(m.enclave, offset, length);
+    return mu::mmap(m.enclave, offset, length, rights, shared);
+  }
+
+  void apply(Model& m) const override { (void)on_model(m); }
+
+  void run(const Model& m, Harness& h) const override {
+    const long got = expect_same_return(
+        unmap ? "munmap" : "mmap", m, h, [&](Model& next) { return on_model(next); },
+        [&] {
+          return unmap ? h.world.munmap(offset, length)
+                       : h.world.mmap(offset, length, rights, shared);
+        });
+    if (!unmap && got == mu::err::kAccess) coverage().note("mmap refused: beyond a page's max");
+  }
+
+  void show(std::ostream& os) const override {
+    os << (unmap ? "Munmap" : "Mmap") << "{offset 0x" << std::hex << offset << ", length 0x"
+       << length;
+    if (!unmap) os << ", rights " << int(rights) << (shared ? "" : ", private");
+    os << std::dec << "}";
   }
 };
 
@@ -609,9 +672,10 @@ void check_property(const char* name, std::vector<std::string> required) {
   }
 }
 
-// The initialized enclave's run: the SGX2 ioctls, its threads, mprotect, reclaim.
+// The initialized enclave's run: the SGX2 ioctls, its threads, mprotect, munmap, mmap,
+// reclaim.
 TEST(UapiConformance, DriverFollowsModel) {
-  check_property<Sgx2Ioctl, Sgx2Ioctl, Enter, Enter, Enter, Resume, Mprotect, Reclaim>(
+  check_property<Sgx2Ioctl, Sgx2Ioctl, Enter, Enter, Enter, Resume, Mprotect, Remap, Reclaim>(
       "the driver follows model/uapi", UapiCoverage::running());
 }
 

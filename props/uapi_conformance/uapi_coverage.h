@@ -3,8 +3,9 @@
 // go: a fault that reloads a page by ELDU, one that reloads the SECS first, an EAUG on
 // fault, an SGX2 ioctl that stopped partway) and the model's (each kind of change
 // accepted, a page removed, rights extended, a new TCS and the SIGBUS of its old
-// mapping, a stopped thread resumed, mprotect refused, an access its mapping forbids
-// with and without a PTE there: the two members of that allowed set). For the build:
+// mapping, a stopped thread resumed, mprotect refused and stopped at a gap, mmap
+// refused, an access its mapping forbids with and without a PTE there: the two members
+// of that allowed set, and one where nothing is mapped). For the build:
 // CREATE refused, ADD_PAGES refusing an added offset, a TCS EADD refuses and stopping
 // partway, INIT succeeding (with PROVISIONKEY too) and refusing (-EPERM, -EACCES).
 #pragma once
@@ -38,8 +39,11 @@ class UapiCoverage {
             "SIGBUS: mapped beyond max",
             "ERESUME completed",
             "mprotect refused",
+            "mprotect over a gap",
+            "mmap refused: beyond a page's max",
             "SIGSEGV: the mapping forbids, PTE there",
-            "SIGSEGV: the mapping forbids, no PTE"};
+            "SIGSEGV: the mapping forbids, no PTE",
+            "SIGSEGV: no mapping"};
   }
   // The build.
   static std::vector<std::string> building() {

@@ -17,7 +17,7 @@
 #include "sched/strategy.h"
 #include "sched/thread.h"
 #include "sched/thread_annotations.h"
-#include "uapi/mprotect.h"
+#include "uapi/mapping.h"
 #include "uapi/tcs.h"
 #include "uapi_conformance/uapi_describe.h"
 

@@ -20,7 +20,7 @@
 
 #include "conformance/budget.h"
 #include "uapi/enclave_ops.h"
-#include "uapi/mprotect.h"
+#include "uapi/mapping.h"
 #include "uapi_conformance/driver_world.h"
 #include "uapi_conformance/uapi_coverage.h"
 #include "uapi_conformance/uapi_generators.h"
