@@ -26,7 +26,8 @@ constexpr R kTmp = R::kR10;
 constexpr R kAddr = R::kR9;
 
 // SECINFO := {flags = op->flags (at `flags_at` in the operation), reserved zero};
-// then ENCLU[leaf] with RBX = the SECINFO and RCX = op->epc_addr.
+// then ENCLU[leaf] with RBX = the SECINFO and RCX = op->epc_addr (RDX as the caller
+// left it).
 void secinfo_leaf(Assembler& a, uint64_t leaf, int32_t flags_at) {
   a.load(kTmp, kOp, flags_at);
   a.store(kSecinfo, 0, kTmp);
@@ -140,6 +141,12 @@ std::vector<uint8_t> assemble(const Layout& l) {
 
   a.bind(ops[kEnclOpInitTcsPage]);
   init_tcs_page(a);
+  a.jmp(exit);
+
+  a.bind(ops[kEnclOpEacceptCopy]);
+  a.load(R::kRdx, kOp, int32_t(offsetof(EnclOpEacceptCopy, src_addr)));
+  secinfo_leaf(a, isa::leaf::kEacceptcopy, int32_t(offsetof(EnclOpEacceptCopy, flags)));
+  a.store(kOp, int32_t(offsetof(EnclOpEacceptCopy, ret)), R::kRax);
   a.jmp(exit);
 
   std::vector<uint8_t> code = a.finish();

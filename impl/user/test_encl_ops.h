@@ -17,7 +17,10 @@ enum EnclOpType : uint64_t {
   kEnclOpEaccept = 5,
   kEnclOpEmodpe = 6,
   kEnclOpInitTcsPage = 7,
-  kEnclOpMax = 8,  // this and above: the enclave does nothing
+  // Not in the selftests' enclave, which never runs EACCEPTCOPY: sgxref's, so that the
+  // uapi model's every ENCLU leaf the enclave may run is reachable from user space.
+  kEnclOpEacceptCopy = 8,
+  kEnclOpMax = 9,  // this and above: the enclave does nothing
 };
 
 struct EnclOpHeader {
@@ -65,6 +68,16 @@ struct EnclOpEmodpe {
   uint64_t flags;
 };
 
+// EACCEPTCOPY of the page at src_addr into the pending page at epc_addr, with a SECINFO
+// of `flags`; ret := its code (RAX). Laid out as EnclOpEaccept, then the source.
+struct EnclOpEacceptCopy {
+  EnclOpHeader header;
+  uint64_t epc_addr;
+  uint64_t flags;
+  uint64_t ret;
+  uint64_t src_addr;
+};
+
 // Writes a TCS into the REG page at tcs_page (before EMODT makes it a TCS): OSSA = ssa,
 // OENTRY = entry, one SSA frame, FS/GS limits all-ones, everything else zero.
 struct EnclOpInitTcsPage {
@@ -80,6 +93,9 @@ static_assert(sizeof(EnclOpPutToAddr) == 24 && offsetof(EnclOpPutToAddr, addr) =
 static_assert(sizeof(EnclOpGetFromAddr) == 24 && offsetof(EnclOpGetFromAddr, addr) == 16);
 static_assert(sizeof(EnclOpEaccept) == 32 && offsetof(EnclOpEaccept, epc_addr) == 8 &&
               offsetof(EnclOpEaccept, flags) == 16 && offsetof(EnclOpEaccept, ret) == 24);
+static_assert(sizeof(EnclOpEacceptCopy) == 40 &&
+              offsetof(EnclOpEacceptCopy, epc_addr) == offsetof(EnclOpEaccept, epc_addr) &&
+              offsetof(EnclOpEacceptCopy, ret) == offsetof(EnclOpEaccept, ret));
 static_assert(sizeof(EnclOpEmodpe) == 24 && offsetof(EnclOpEmodpe, flags) == 16);
 static_assert(sizeof(EnclOpInitTcsPage) == 32 && offsetof(EnclOpInitTcsPage, ssa) == 16 &&
               offsetof(EnclOpInitTcsPage, entry) == 24);

@@ -1,7 +1,8 @@
 // File: what an enclave thread's operation ends in, entered through the vDSO (one EENTER
 // to EEXIT, faults the kernel resolves taken and resumed on the way): EEXIT with a value,
 // or the exception the vDSO reports. The operations are the selftests' test enclave's:
-// a load or store of 8 bytes, EACCEPT, EMODPE, INIT_TCS_PAGE. A thread an exception
+// a load or store of 8 bytes, EACCEPT, EMODPE, INIT_TCS_PAGE; and EACCEPTCOPY, which
+// sgxref's test enclave adds. A thread an exception
 // stopped stays in the enclave (its TCS's one SSA frame in use) until ERESUME runs its
 // operation again.
 //
@@ -123,6 +124,33 @@ inline OpOutcome eaccept(Enclave& e, uint64_t offset, uint64_t flags) {
   return exited(0);
 }
 
+// EACCEPTCOPY: the destination reached for writing, then the source for reading; a
+// SECINFO for a REG page, never W without R (#GP); a source the enclave may read (else an
+// SGX #PF on it); a destination PENDING, not MODIFIED, with the RW EAUG gave it (else
+// SGX_PAGE_ATTRIBUTES_MISMATCH). The page takes the source's bytes and the SECINFO's
+// rights, and is accepted.
+inline OpOutcome eacceptcopy(Enclave& e, uint64_t offset, uint64_t source, uint64_t flags) {
+  OpOutcome out;
+  if (!reach(e, offset, e.base + offset, true, out)) return out;
+  if (!reach(e, source, e.base + source, false, out)) return out;
+  const uint8_t rights = uint8_t(flags & prot::kRwx);
+  if (secinfo::type_of(flags) != pt::kReg || ((rights & prot::kW) && !(rights & prot::kR))) {
+    return general_protection();
+  }
+  const Page& src = e.pages.at(source);
+  if (src.type != pt::kReg || src.pending || src.modified || !(src.rights & prot::kR)) {
+    return page_fault(e.base + source, pfec::kP | pfec::kU | pfec::kSgx);
+  }
+  Page& p = e.pages.at(offset);
+  if (p.type != pt::kReg || !p.pending || p.modified || p.rights != prot::kRw) {
+    return exited(uint64_t(sgx::kPageAttributesMismatch));
+  }
+  p.bytes = src.bytes;
+  p.rights = rights;
+  p.pending = false;
+  return exited(0);
+}
+
 // EMODPE: a REG page neither PENDING nor MODIFIED (else an SGX #PF on it), never W
 // without R (#GP); the rights grow by the request.
 inline OpOutcome emodpe(Enclave& e, uint64_t offset, uint64_t flags) {
@@ -166,6 +194,8 @@ inline OpOutcome run_op(Enclave& e, const EnclaveOp& op) {
       return access(e, op.offset, true, op.arg);
     case EnclaveOp::Kind::kEaccept:
       return eaccept(e, op.offset, op.arg);
+    case EnclaveOp::Kind::kEacceptCopy:
+      return eacceptcopy(e, op.offset, op.source, op.arg);
     case EnclaveOp::Kind::kEmodpe:
       return emodpe(e, op.offset, op.arg);
     case EnclaveOp::Kind::kInitTcs:

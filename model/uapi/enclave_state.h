@@ -77,11 +77,12 @@ struct Page {
 
 // An enclave thread's operation (the selftests' test enclave's).
 struct EnclaveOp {
-  enum class Kind : uint8_t { kLoad, kStore, kEaccept, kEmodpe, kInitTcs };
+  enum class Kind : uint8_t { kLoad, kStore, kEaccept, kEacceptCopy, kEmodpe, kInitTcs };
   Kind kind = Kind::kLoad;
   uint64_t offset = 0;  // the word's (load, store) or the page's
   uint64_t arg = 0;     // the value stored, SECINFO.FLAGS, or a new TCS's OSSA
   uint64_t entry = 0;   // a new TCS's OENTRY
+  uint64_t source = 0;  // EACCEPTCOPY's source page
   bool operator==(const EnclaveOp&) const = default;
 };
 

@@ -223,6 +223,36 @@ TEST(UapiModel, AStoppedThreadRefusesEenterAndResumesItsOwnOperation) {
   EXPECT_TRUE(e.stopped.empty());
 }
 
+EnclaveOp accept_copy(uint64_t to, uint64_t from, uint64_t flags) {
+  EnclaveOp op{EnclaveOp::Kind::kEacceptCopy, to, flags};
+  op.source = from;
+  return op;
+}
+
+// SDM EACCEPTCOPY: the SECINFO first (#GP), then the source as a data page (SGX #PF on
+// it), then the destination PENDING with EAUG's RW (SGX_PAGE_ATTRIBUTES_MISMATCH); it
+// takes the source's bytes and the SECINFO's rights.
+TEST(UapiModel, EacceptCopyFillsAPendingPageFromAReadableOneWithTheRightsAsked) {
+  Enclave e = small();
+  e.pages.at(kHeap).set_word(0, 42);
+  e.pages[kHole] = augmented_page();
+  EXPECT_EQ(enter(e, kTcsAt, accept_copy(kHole, kHeap, secinfo::type(pt::kReg) | prot::kW)),
+            general_protection())
+      << "W without R";
+  EXPECT_EQ(enter(e, kTcsAt + kPage, accept_copy(kHole, kHole, secinfo::type(pt::kReg) | prot::kR)),
+            page_fault(kBase + kHole, pfec::kP | pfec::kU | pfec::kSgx))
+      << "a pending source";
+  EXPECT_EQ(enter(e, 2 * kPage, accept_copy(kHeap + kPage, kHeap, secinfo::type(pt::kReg) | prot::kR)),
+            exited(uint64_t(sgx::kPageAttributesMismatch)))
+      << "a destination that is not pending";
+  EXPECT_EQ(enter(e, 3 * kPage, accept_copy(kHole, kHeap, secinfo::type(pt::kReg) | prot::kR)),
+            exited(0));
+  EXPECT_EQ(e.pages.at(kHole).word(0), 42u);
+  EXPECT_EQ(e.pages.at(kHole).rights, prot::kR);
+  EXPECT_FALSE(e.pages.at(kHole).pending);
+  EXPECT_EQ(e.pages.at(kHole).max_prot, prot::kRwx) << "the driver does not know";
+}
+
 TEST(UapiModel, EmodpeAddsRightsButNeverWWithoutR) {
   Enclave e = small();
   EXPECT_EQ(restrict_permissions(e, range(kHeap, 1, 0)).ret, 0);

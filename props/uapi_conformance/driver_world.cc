@@ -313,6 +313,12 @@ DriverWorld::Run DriverWorld::call(int thread, const mu::EnclaveOp* op) {
         f_.user_write(at, &o, sizeof o);
         break;
       }
+      case K::kEacceptCopy: {
+        const user::EnclOpEacceptCopy o{
+            {user::kEnclOpEacceptCopy}, addr, op->arg, ~0ull, base() + op->source};
+        f_.user_write(at, &o, sizeof o);
+        break;
+      }
       case K::kEmodpe: {
         const user::EnclOpEmodpe o{{user::kEnclOpEmodpe}, addr, op->arg};
         f_.user_write(at, &o, sizeof o);
@@ -337,12 +343,13 @@ DriverWorld::Run DriverWorld::call(int thread, const mu::EnclaveOp* op) {
   if (r.function == 0) r.function = run.function;
   if (run.function == uapi::enclu::kEexit) {
     // Every op keeps its result in the word after the header: a load's value; EACCEPT's
-    // code one word further.
+    // and EACCEPTCOPY's code one word further.
     uint64_t words[4] = {};
     f_.user_read(at, words, sizeof words);
     const uint64_t type = words[0];
+    const bool accept = type == user::kEnclOpEaccept || type == user::kEnclOpEacceptCopy;
     r.outcome = mu::exited(type == user::kEnclOpGetFromAddress ? words[1]
-                           : type == user::kEnclOpEaccept      ? words[3]
+                           : accept                            ? words[3]
                                                                : 0);
   } else {
     r.outcome = mu::OpOutcome{false, 0, run.exception_vector, run.exception_error_code,

@@ -211,7 +211,12 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
 mu::EnclaveOp some_op(const Model& m) {
   using K = mu::EnclaveOp::Kind;
   const K kind = *rc::gen::weightedElement<K>(
-      {{3, K::kLoad}, {3, K::kStore}, {4, K::kEaccept}, {1, K::kEmodpe}, {2, K::kInitTcs}});
+      {{3, K::kLoad},
+       {3, K::kStore},
+       {4, K::kEaccept},
+       {1, K::kEacceptCopy},
+       {1, K::kEmodpe},
+       {2, K::kInitTcs}});
   // Loads and stores half of the time on a page a change made unusual, INIT_TCS_PAGE on
   // a page it can write.
   uint64_t page = some_page(m);
@@ -259,6 +264,25 @@ mu::EnclaveOp some_op(const Model& m) {
                     page));
       const auto it = m.enclave.pages.find(at);
       return {kind, at, some_accept_flags(it == m.enclave.pages.end() ? nullptr : &it->second)};
+    }
+    case K::kEacceptCopy: {
+      // Half of the time into a page EAUG gave, from a page the enclave can read; the
+      // rights now and then W alone (#GP), the type now and then not REG (#GP).
+      const uint64_t to = one_of_or(
+          pages_where(m, [](const mu::Page& p, uint8_t) { return p.pending; }), page);
+      const uint64_t from = one_of_or(pages_where(m,
+                                                  [](const mu::Page& p, uint8_t vma) {
+                                                    return p.type == mu::pt::kReg && !p.pending &&
+                                                           !p.modified &&
+                                                           (p.rights & mu::prot::kR) && vma != 0;
+                                                  }),
+                                      some_page(m));
+      const uint64_t rights = *rc::gen::weightedElement<uint64_t>(
+          {{2, mu::prot::kR}, {3, mu::prot::kRw}, {2, mu::prot::kRwx}, {1, mu::prot::kW}});
+      const int64_t type = pick(0, 12) == 0 ? mu::pt::kTcs : mu::pt::kReg;
+      mu::EnclaveOp op{kind, to, mu::secinfo::type(type) | rights};
+      op.source = from;
+      return op;
     }
     case K::kEmodpe:
       return {kind, page, pick<uint64_t>(0, 8)};
@@ -309,6 +333,7 @@ void note_op(const Model& before, const mu::EnclaveOp& op, const mu::OpOutcome& 
   }
   if (!out.exited || out.value != 0) return;
   if (op.kind == mu::EnclaveOp::Kind::kEmodpe) coverage().note("EMODPE");
+  if (op.kind == mu::EnclaveOp::Kind::kEacceptCopy) coverage().note("EACCEPTCOPY of an EAUG");
   if (op.kind != mu::EnclaveOp::Kind::kEaccept) return;
   namespace si = mu::secinfo;
   const int64_t type = si::type_of(op.arg);

@@ -2,7 +2,7 @@
 // case. For the enclave's run: the driver's (issue 10's list, as far as these commands
 // go: a fault that reloads a page by ELDU, one that reloads the SECS first, an EAUG on
 // fault, an SGX2 ioctl that stopped partway) and the model's (each kind of change
-// accepted, a page removed, rights extended, a new TCS and the SIGBUS of its old
+// accepted, an EACCEPTCOPY, a page removed, rights extended, a new TCS and the SIGBUS of its old
 // mapping, a stopped thread resumed, mprotect refused and stopped at a gap, mmap
 // refused, an access its mapping forbids with and without a PTE there: the two members
 // of that allowed set, and one where nothing is mapped). For the build:
@@ -33,6 +33,7 @@ class UapiCoverage {
             "EACCEPT of a restriction",
             "EACCEPT of a TRIM",
             "EACCEPT of a TCS",
+            "EACCEPTCOPY of an EAUG",
             "page removed",
             "EMODPE",
             "REG made TCS",

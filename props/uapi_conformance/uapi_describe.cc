@@ -27,9 +27,11 @@ std::string describe(const mu::OpOutcome& o) {
 }
 
 std::ostream& operator<<(std::ostream& os, const mu::EnclaveOp& op) {
-  static const char* const kNames[] = {"load", "store", "EACCEPT", "EMODPE", "INIT_TCS_PAGE"};
+  static const char* const kNames[] = {"load",   "store",        "EACCEPT", "EACCEPTCOPY",
+                                       "EMODPE", "INIT_TCS_PAGE"};
   os << kNames[int(op.kind)] << " at 0x" << std::hex << op.offset << " arg 0x" << op.arg;
   if (op.kind == mu::EnclaveOp::Kind::kInitTcs) os << " entry 0x" << op.entry;
+  if (op.kind == mu::EnclaveOp::Kind::kEacceptCopy) os << " from 0x" << op.source;
   return os << std::dec;
 }
 

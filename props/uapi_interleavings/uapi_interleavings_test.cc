@@ -94,13 +94,14 @@ WorkerCommand some_ioctl(const mu::Enclave& m, const Territory& t) {
 }
 
 // An operation on the worker's pages: half of the EACCEPTs where there is a change to
-// accept, with the flags it asks for three times in four.
+// accept, with the flags it asks for three times in four; EACCEPTCOPY between two of
+// them.
 WorkerCommand some_enter(const mu::Enclave& m, const Territory& t) {
   using OK = mu::EnclaveOp::Kind;
   WorkerCommand c;
   c.kind = K::kEnter;
   c.op.kind = *rc::gen::weightedElement<OK>(
-      {{2, OK::kLoad}, {3, OK::kStore}, {4, OK::kEaccept}, {1, OK::kEmodpe}});
+      {{2, OK::kLoad}, {3, OK::kStore}, {4, OK::kEaccept}, {1, OK::kEacceptCopy}, {1, OK::kEmodpe}});
   switch (c.op.kind) {
     case OK::kLoad:
     case OK::kStore:
@@ -115,6 +116,11 @@ WorkerCommand some_enter(const mu::Enclave& m, const Territory& t) {
       c.op.arg = some_accept_flags(it == m.pages.end() ? nullptr : &it->second);
       break;
     }
+    case OK::kEacceptCopy:
+      c.op.offset = own_page(m, t, [](const mu::Page& p) { return p.pending; });
+      c.op.source = own_page(m, t, [](const mu::Page& p) { return !p.pending; });
+      c.op.arg = mu::secinfo::type(mu::pt::kReg) | pick<uint64_t>(0, 8);
+      break;
     case OK::kEmodpe:
       c.op.offset = own_page(m, t, [](const mu::Page& p) { return p.rights != mu::prot::kRw; });
       c.op.arg = pick<uint64_t>(0, 8);

@@ -78,6 +78,25 @@ TEST_F(TestEncl, EacceptAcceptsAnAugmentedPageOnce) {
   EXPECT_EQ(result<EnclOpEaccept>().ret, uint64_t(uapi::SgxCode::kPageAttributesMismatch));
 }
 
+// sgxref's own operation: EACCEPTCOPY of the buffer's page into an augmented page, with
+// the rights its SECINFO asks for.
+TEST_F(TestEncl, EacceptCopyFillsAnAugmentedPageFromAnotherWithTheRightsAsked) {
+  constexpr uint64_t kAug = test_encl::kImageEnd;
+  ASSERT_EQ(eaug(kAug), hw::Result::ok());
+  EXPECT_EQ(call(EnclOpEacceptCopy{{kEnclOpEacceptCopy}, la(kAug), kReg | kR, 99,
+                                   la(test_encl::kBuffer)}),
+            0);
+  EXPECT_EQ(run_.function, uapi::enclu::kEexit);
+  EXPECT_EQ(result<EnclOpEacceptCopy>().ret, 0u);
+  EXPECT_EQ(call(EnclOpGetFromAddr{{kEnclOpGetFromAddress}, 0, la(kAug)}), 0);
+  EXPECT_EQ(result<EnclOpGetFromAddr>().value, 1u) << "the buffer's first word, copied";
+  // No longer pending: a second EACCEPTCOPY is refused with its code in RAX.
+  EXPECT_EQ(call(EnclOpEacceptCopy{{kEnclOpEacceptCopy}, la(kAug), kReg | kR, 0,
+                                   la(test_encl::kBuffer)}),
+            0);
+  EXPECT_EQ(result<EnclOpEacceptCopy>().ret, uint64_t(uapi::SgxCode::kPageAttributesMismatch));
+}
+
 TEST_F(TestEncl, InitTcsPageWritesATcsThatEmodtAndEacceptMakeEnterable) {
   // The selftests' tcs_create, phase 1: a TCS and its SSA frame in augmented pages.
   constexpr uint64_t kNewTcs = test_encl::kImageEnd;
