@@ -162,21 +162,28 @@ inline IoctlOutcome add_pages(Build& b, const BuildPlan& plan, const AddArgs& a)
 // INIT as user space passes it: a pointer to nothing, a SIGSTRUCT whose vendor is
 // neither 0 nor 0x8086, or the plan's SIGSTRUCT signed for the SECS with or without
 // PROVISIONKEY (its attribute mask covers every bit).
+// A SIGSTRUCT field that asks, through its mask, for a bit the platform reserves.
+enum class ReservedAsked : uint8_t { kNone, kAttributes, kMiscselect, kXfrm };
+
 struct InitArgs {
   bool bad_pointer = false;
   bool bad_vendor = false;
   bool provision_key = false;
+  ReservedAsked reserved = ReservedAsked::kNone;
 };
 
 // INIT: after CREATE and before INIT (-EINVAL), the argument (-EFAULT), the vendor
-// (-EINVAL); PROVISIONKEY without PROVISION (-EACCES); then EINIT succeeds if and only
-// if the SIGSTRUCT's attributes are the SECS's and the enclave was built as signed
-// (else -EPERM).
+// (-EINVAL); PROVISIONKEY without PROVISION (-EACCES); a reserved ATTRIBUTES,
+// MISCSELECT or XFRM bit set in both the SIGSTRUCT's value and its mask (-EINVAL, Linux
+// sgx_encl_init against sgx_attributes_reserved_mask and its kin); then EINIT succeeds if
+// and only if the SIGSTRUCT's attributes are the SECS's and the enclave was built as
+// signed (else -EPERM).
 inline long init(Build& b, const BuildPlan& plan, const InitArgs& a) {
   if (!b.created || b.initialized) return err::kInval;
   if (a.bad_pointer) return err::kFault;
   if (a.bad_vendor) return err::kInval;
   if (b.provision_key && !b.provisioned) return err::kAccess;
+  if (a.reserved != ReservedAsked::kNone) return err::kInval;
   if (a.provision_key != b.provision_key || b.added != plan.signed_for) return err::kPerm;
   b.initialized = true;
   return 0;

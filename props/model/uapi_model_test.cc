@@ -452,5 +452,25 @@ TEST(UapiModel, ProvisionKeyNeedsProvisionAfterCreateAndASigstructSignedForIt) {
   EXPECT_EQ(init(b, plan, {.provision_key = true}), 0);
 }
 
+// Linux's sgx_encl_init: PROVISIONKEY without /dev/sgx_provision first (-EACCES), then a
+// reserved bit the SIGSTRUCT asks for in any of its three masked fields (-EINVAL), and
+// only then EINIT.
+TEST(UapiModel, InitRefusesAReservedBitAskedForAfterTheProvisionCheck) {
+  const BuildPlan plan = two_page_plan();
+  Build b;
+  EXPECT_EQ(create(b, SecsKind::kProvisionKey), 0);
+  EXPECT_EQ(add_pages(b, plan, add(0, 0, secinfo::type(pt::kTcs))).ret, 0);
+  EXPECT_EQ(add_pages(b, plan, add(1, kPage, secinfo::type(pt::kReg) | prot::kRw)).ret, 0);
+  EXPECT_EQ(init(b, plan, {.provision_key = true, .reserved = ReservedAsked::kXfrm}),
+            err::kAccess);
+  EXPECT_EQ(provision(b, false, true), 0);
+  for (const ReservedAsked r :
+       {ReservedAsked::kAttributes, ReservedAsked::kMiscselect, ReservedAsked::kXfrm}) {
+    EXPECT_EQ(init(b, plan, {.provision_key = true, .reserved = r}), err::kInval);
+  }
+  EXPECT_FALSE(b.initialized);
+  EXPECT_EQ(init(b, plan, {.provision_key = true}), 0);
+}
+
 }  // namespace
 }  // namespace sgxref::model::uapi

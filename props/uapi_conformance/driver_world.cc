@@ -148,6 +148,24 @@ void DriverWorld::prepare_build() {
   uapi::SigStruct bad_vendor = f_.sigstruct_for(build_spec_);
   bad_vendor.header.vendor = 0x1234;
   sigstruct_bad_vendor_ = f_.user_copy(bad_vendor);
+  // The lowest reserved bit of each field, asked for in the value and the mask.
+  const auto lowest = [](uint64_t mask) { return mask & (~mask + 1); };
+  const driver::SgxDriver& d = f_.driver();
+  for (const auto field : {mu::ReservedAsked::kAttributes, mu::ReservedAsked::kMiscselect,
+                           mu::ReservedAsked::kXfrm}) {
+    uapi::SigStruct s = f_.sigstruct_for(build_spec_);
+    if (field == mu::ReservedAsked::kAttributes) {
+      s.body.attributes |= lowest(d.attributes_reserved_mask());
+      s.body.attributes_mask |= lowest(d.attributes_reserved_mask());
+    } else if (field == mu::ReservedAsked::kMiscselect) {
+      s.body.miscselect |= uint32_t(lowest(d.misc_reserved_mask()));
+      s.body.misc_mask |= uint32_t(lowest(d.misc_reserved_mask()));
+    } else {
+      s.body.xfrm |= lowest(d.xfrm_reserved_mask());
+      s.body.xfrm_mask |= lowest(d.xfrm_reserved_mask());
+    }
+    sigstruct_reserved_[int(field)] = f_.user_copy(s);
+  }
   provision_fd_ = f_.process().open("sgx_provision");
   if (provision_fd_ < 0) throw std::runtime_error("/dev/sgx_provision did not open");
 }
@@ -203,7 +221,9 @@ long DriverWorld::build_provision(bool bad_pointer, bool provision_file) {
 }
 
 long DriverWorld::build_init(const mu::InitArgs& a) {
-  const uapi::EnclaveInit arg{a.bad_vendor      ? sigstruct_bad_vendor_
+  const uapi::EnclaveInit arg{a.bad_vendor ? sigstruct_bad_vendor_
+                              : a.reserved != mu::ReservedAsked::kNone
+                                  ? sigstruct_reserved_[int(a.reserved)]
                               : a.provision_key ? sigstruct_provision_
                                                 : sigstruct_};
   f_.user_write(arg_, &arg, sizeof arg);

@@ -135,11 +135,13 @@ class DriverWorld {
   hw::LAddr sources_ = 0;
   hw::LAddr secs_[5] = {0, 0, 0, 0, 0};
   hw::LAddr secinfo_ = 0;
-  // The SIGSTRUCT signed for the plan, the same for the SECS with PROVISIONKEY, and one
-  // with a vendor that is neither 0 nor 0x8086.
+  // The SIGSTRUCT signed for the plan, the same for the SECS with PROVISIONKEY, one
+  // with a vendor that is neither 0 nor 0x8086, and ones asking for a reserved bit.
   hw::LAddr sigstruct_ = 0;
   hw::LAddr sigstruct_provision_ = 0;
   hw::LAddr sigstruct_bad_vendor_ = 0;
+  // The plan's SIGSTRUCT asking for a reserved bit, by mu::ReservedAsked (none at 0).
+  hw::LAddr sigstruct_reserved_[4] = {0, 0, 0, 0};
   int provision_fd_ = -1;
   hw::LAddr arg_ = 0;
   Reached reached_;

@@ -618,6 +618,7 @@ mu::InitArgs some_init(const Model& m) {
   a.bad_pointer = pick(0, 10) == 0;
   a.bad_vendor = pick(0, 10) == 0;
   a.provision_key = pick(0, 4) != 0 ? m.build.provision_key : !m.build.provision_key;
+  if (pick(0, 8) == 0) a.reserved = mu::ReservedAsked(pick(1, 4));
   return a;
 }
 
@@ -636,11 +637,18 @@ struct BuildInit : rc::state::Command<Model, Harness> {
     if (got == 0 && args.provision_key) coverage().note("initialized with PROVISIONKEY");
     if (got == mu::err::kPerm) coverage().note("INIT refused: not built as signed");
     if (got == mu::err::kAccess) coverage().note("INIT refused: PROVISIONKEY not allowed");
+    if (got == mu::err::kInval && args.reserved != mu::ReservedAsked::kNone && !args.bad_vendor) {
+      coverage().note("INIT refused: a reserved bit asked for");
+    }
   }
 
   void show(std::ostream& os) const override {
     os << "Init{" << (args.bad_pointer ? "bad pointer, " : "")
        << (args.bad_vendor ? "bad vendor, " : "")
+       << (args.reserved == mu::ReservedAsked::kNone ? ""
+           : args.reserved == mu::ReservedAsked::kAttributes ? "a reserved ATTRIBUTES bit, "
+           : args.reserved == mu::ReservedAsked::kMiscselect ? "a reserved MISCSELECT bit, "
+                                                             : "a reserved XFRM bit, ")
        << (args.provision_key ? "signed with PROVISIONKEY" : "signed without") << "}";
   }
 };

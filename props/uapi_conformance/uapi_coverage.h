@@ -7,7 +7,8 @@
 // refused, an access its mapping forbids with and without a PTE there: the two members
 // of that allowed set, and one where nothing is mapped). For the build:
 // CREATE refused, ADD_PAGES refusing an added offset, a TCS EADD refuses and stopping
-// partway, INIT succeeding (with PROVISIONKEY too) and refusing (-EPERM, -EACCES).
+// partway, INIT succeeding (with PROVISIONKEY too) and refusing (-EPERM, -EACCES, and
+// -EINVAL for a reserved bit).
 #pragma once
 
 #include <cstdint>
@@ -55,7 +56,8 @@ class UapiCoverage {
             "enclave built and initialized",
             "initialized with PROVISIONKEY",
             "INIT refused: not built as signed",
-            "INIT refused: PROVISIONKEY not allowed"};
+            "INIT refused: PROVISIONKEY not allowed",
+            "INIT refused: a reserved bit asked for"};
   }
   const std::vector<std::string>& required() const { return required_; }
 
