@@ -12,10 +12,12 @@
 #include "hw/inspect.h"
 #include "kernel/mm.h"
 #include "kernel/run_queue.h"
+#include "kernel/task.h"
 #include "kernel/uaccess.h"
 #include "kernel/vm_flags.h"
 #include "kernel/vma.h"
 #include "sched/rw_mutex.h"
+#include "sched/scheduler.h"
 #include "testlib/test_signing_key.h"
 #include "uapi/enclave_run.h"
 #include "uapi/sgx_ioctl.h"
@@ -73,7 +75,7 @@ std::vector<uint8_t> tcs_page(uint64_t ssa) {
 }  // namespace
 
 DriverWorld::DriverWorld(uint64_t group_limit)
-    : f_(options()), mem_(kThreads), stopped_(kThreads) {
+    : f_(options()), ksgxd_(f_.kernel(), f_.sgx()), mem_(kThreads), stopped_(kThreads) {
   driver::EpcCgroups& groups = f_.sgx().cgroups();
   group_ = &groups.create(groups.root(), "uapi");
   groups.attach(f_.process(), *group_);
@@ -294,7 +296,21 @@ mu::IoctlOutcome DriverWorld::ioctl(int thread, Sgx2 which, const mu::Sgx2Args& 
       break;
   }
   if (o.ret != 0 && o.count > 0) reached_.partial_count = true;
+  // A walk stopped at the group's limit queued the group's reclaim work, and ksgxd runs
+  // it before user space calls again (in a controlled run, its reclaimer thread does).
+  if (f_.sgx().cgroup_work_pending() && sched::current() == nullptr) {
+    kernel::Task ksgxd(f_.kernel(), "ksgxd");
+    kernel::TaskScope scope(ksgxd);
+    f_.sgx().ksgxd_step();
+  }
   return o;
+}
+
+bool DriverWorld::resident(uint64_t offset) {
+  driver::Encl& encl = f_.encl_of(e_.fd);
+  sched::MutexLock l(encl.lock);
+  const auto it = encl.page_array.find((base() + offset) >> hw::kPageShift);
+  return it != encl.page_array.end() && it->second->epc_page != nullptr;
 }
 
 DriverWorld::Run DriverWorld::enter(int thread, const mu::EnclaveOp& op) {
@@ -354,11 +370,18 @@ DriverWorld::Run DriverWorld::call(int thread, const mu::EnclaveOp* op) {
   uapi::EnclaveRun run{};
   run.tcs = base() + tcs(thread);
   Run r;
-  {
+  const auto vdso_call = [&] {
     kernel::CpuHold cpu;
     const int rc = user::vdso_sgx_enter_enclave(
         at, 0, 0, op != nullptr ? uapi::enclu::kEenter : uapi::enclu::kEresume, 0, 0, &run);
     if (rc != 0) r.function = ~0u;  // the vDSO refused the call itself
+  };
+  // At a limit a fault may wait for ksgxd, which has no thread of its own in a sequential
+  // run (a controlled run has its reclaimer thread).
+  if (limited() && sched::current() == nullptr) {
+    ksgxd_.run(f_.process(), vdso_call);
+  } else {
+    vdso_call();
   }
   if (r.function == 0) r.function = run.function;
   if (run.function == uapi::enclu::kEexit) {
@@ -527,7 +550,8 @@ std::string DriverWorld::differences(const mu::Enclave& m, const mu::Build& b) {
 }
 
 std::string DriverWorld::final_differences(const mu::Enclave& m, const mu::Build& b) {
-  // Every page loaded back, in both enclaves.
+  // Every page loaded back, in both enclaves: all at once, so the group's limit goes.
+  group_->set_max(driver::kNoLimit);
   const auto load_all = [&](int fd, hw::LAddr at, const std::map<uint64_t, mu::Page>& pages,
                             bool with_tcs) {
     driver::Encl& encl = f_.encl_of(fd);

@@ -21,6 +21,7 @@
 
 #include "driver/driver_fixture.h"
 #include "driver/epc_cgroup.h"
+#include "uapi_conformance/ksgxd_on_retry.h"
 #include "user/enclave_loader.h"
 #include "uapi/enclave_state.h"
 #include "uapi/build_ioctls.h"
@@ -61,6 +62,9 @@ class DriverWorld {
   // From thread `thread`'s task (its argument in that thread's own memory). The model's
   // answer to the same call; `held`: a page of the range the reclaimer holds.
   mu::IoctlOutcome ioctl(int thread, Sgx2 which, const mu::Sgx2Args& a);
+  // Whether the group has a limit, and whether the page at `offset` has an EPC page.
+  bool limited() const { return group_->max() != driver::kNoLimit; }
+  bool resident(uint64_t offset);
   static mu::IoctlOutcome on_model(mu::Enclave& e, Sgx2 which, const mu::Sgx2Args& a,
                                    mu::Held held = {});
   // The vDSO's report: `function` is the leaf at the exception (EENTER or ERESUME).
@@ -94,6 +98,8 @@ class DriverWorld {
   std::string teardown_differences();
 
   const Reached& reached() const { return reached_; }
+  // The ksgxd steps enclave calls at the group's limit have waited for.
+  uint64_t ksgxd_steps() const { return ksgxd_.steps(); }
 
   // For the interleavings property, which runs threads of its own on this process and
   // reads the driver's state at every decision of a controlled run.
@@ -113,6 +119,7 @@ class DriverWorld {
   mu::IoctlOutcome sgx2(hw::LAddr at, unsigned int cmd, Arg arg, bool bad_pointer);
 
   testlib::DriverFixture f_;
+  KsgxdOnRetry ksgxd_;
   driver::EpcCgroup* group_ = nullptr;
   user::LoadedEnclave e_;
   uint64_t heap_ = 0;   // the heap's offset: the modelled part starts there

@@ -45,7 +45,9 @@ class UapiCoverage {
             "mmap refused: beyond a page's max",
             "SIGSEGV: the mapping forbids, PTE there",
             "SIGSEGV: the mapping forbids, no PTE",
-            "SIGSEGV: no mapping"};
+            "SIGSEGV: no mapping",
+            "a charge refused at the group's limit",
+            "a fault waited for the group's reclaim"};
   }
   // The build.
   static std::vector<std::string> building() {

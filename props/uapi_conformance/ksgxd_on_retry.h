@@ -1,0 +1,48 @@
+// File: ksgxd for a sequential world whose process has an accounting group at its limit.
+// A fault there cannot charge the group: it queues the group's reclaim work for ksgxd
+// and answers VM_FAULT_NOPAGE, and the thread runs the access again until ksgxd has done
+// that work (Linux v16's __sgx_cgroup_try_charge with SGX_NO_RECLAIM). With no ksgxd
+// thread beside it, the enclave call runs on a thread of this scheduler, and each time
+// it spins (a yield at the retry) ksgxd takes a step first, on that thread under a task
+// of its own: the order a free ksgxd would give, with nothing else running.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+
+#include "driver/main.h"
+#include "kernel/kernel.h"
+#include "kernel/process.h"
+#include "sched/scheduler.h"
+
+namespace sgxref::props {
+
+class KsgxdOnRetry : public sched::Scheduler {
+ public:
+  KsgxdOnRetry(kernel::Kernel& k, driver::Sgx& sgx) : kernel_(k), sgx_(sgx) {}
+
+  // Runs `body` as a task of `process` on a thread of this scheduler and waits for it;
+  // what it threw is thrown here.
+  void run(kernel::Process& process, const std::function<void()>& body);
+  // The ksgxd steps taken for the calls so far.
+  uint64_t steps() const { return steps_; }
+
+  int add_thread(const char*) override { return 0; }
+  void started() override {}
+  void ended(std::exception_ptr error) override { error_ = error; }
+  void at(const char*) override {}
+  void yielded(const char* point) override;
+  void blocked(const void* resource, const char* point) override;
+  void released(const void*) noexcept override {}
+  void unlocked(const void*, const char*) noexcept override {}
+
+ private:
+  kernel::Kernel& kernel_;
+  driver::Sgx& sgx_;
+  uint64_t steps_ = 0;
+  uint64_t spins_ = 0;  // in the call running
+  std::exception_ptr error_;
+};
+
+}  // namespace sgxref::props
