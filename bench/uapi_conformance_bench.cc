@@ -79,7 +79,8 @@ Command pick(Rng& r, const mu::Enclave& m) {
     default: {
       c.kind = Command::Kind::kEnter;
       c.thread = int(r.below(DriverWorld::kThreads));
-      const K kind = K(r.below(4));
+      constexpr K kKinds[] = {K::kLoad, K::kStore, K::kEaccept, K::kEmodpe};
+      const K kind = kKinds[r.below(4)];
       uint64_t arg = r.g();
       if (kind == K::kEaccept) {
         const auto it = m.pages.find(page);
