@@ -12,7 +12,6 @@
 #include "hw/inspect.h"
 #include "kernel/mm.h"
 #include "kernel/run_queue.h"
-#include "kernel/task.h"
 #include "kernel/uaccess.h"
 #include "kernel/vm_flags.h"
 #include "kernel/vma.h"
@@ -298,11 +297,7 @@ mu::IoctlOutcome DriverWorld::ioctl(int thread, Sgx2 which, const mu::Sgx2Args& 
   if (o.ret != 0 && o.count > 0) reached_.partial_count = true;
   // A walk stopped at the group's limit queued the group's reclaim work, and ksgxd runs
   // it before user space calls again (in a controlled run, its reclaimer thread does).
-  if (f_.sgx().cgroup_work_pending() && sched::current() == nullptr) {
-    kernel::Task ksgxd(f_.kernel(), "ksgxd");
-    kernel::TaskScope scope(ksgxd);
-    f_.sgx().ksgxd_step();
-  }
+  if (f_.sgx().cgroup_work_pending() && sched::current() == nullptr) ksgxd_.step();
   return o;
 }
 

@@ -33,9 +33,13 @@ void KsgxdOnRetry::yielded(const char* point) {
     throw std::runtime_error(std::string("spun at ") + point + " " + std::to_string(kMaxSpins) +
                              " times with ksgxd stepping in between");
   }
+  steps_ += uint64_t(step());
+}
+
+int KsgxdOnRetry::step() {
   kernel::Task ksgxd(kernel_, "ksgxd");
   kernel::TaskScope scope(ksgxd);
-  steps_ += uint64_t(sgx_.ksgxd_step());
+  return sgx_.ksgxd_step();
 }
 
 // Only the enclave thread runs on this scheduler, and the caller waits for it outside:

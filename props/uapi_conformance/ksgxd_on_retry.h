@@ -27,6 +27,8 @@ class KsgxdOnRetry : public sched::Scheduler {
   void run(kernel::Process& process, const std::function<void()>& body);
   // The ksgxd steps taken for the calls so far.
   uint64_t steps() const { return steps_; }
+  // One ksgxd step on this thread, under a task of its own: the batches it ran.
+  int step();
 
   int add_thread(const char*) override { return 0; }
   void started() override {}

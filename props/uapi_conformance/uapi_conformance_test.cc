@@ -33,6 +33,7 @@
 #include "uapi/process.h"
 #include "uapi/sgx2_ioctls.h"
 #include "uapi_conformance/driver_world.h"
+#include "uapi_conformance/reclaim_command.h"
 #include "uapi_conformance/uapi_coverage.h"
 #include "uapi_conformance/uapi_describe.h"
 #include "uapi_conformance/uapi_generators.h"
@@ -669,27 +670,8 @@ struct BuildInit : rc::state::Command<Model, Harness> {
   }
 };
 
-// Reclaim, invisible to the model: one batch, or everything.
-struct Reclaim : rc::state::Command<Model, Harness> {
-  bool all = *rc::gen::arbitrary<bool>();
-
-  explicit Reclaim(const Model&) {}
-
-  void apply(Model&) const override {}
-
-  void run(const Model& m, Harness& h) const override {
-    if (all) {
-      h.world.evict_all();
-    } else {
-      h.world.reclaim_batch();
-    }
-    expect_state(h, m);
-  }
-
-  void show(std::ostream& os) const override {
-    os << (all ? "Reclaim{every page}" : "Reclaim{one batch}");
-  }
-};
+// Reclaim, invisible to the model.
+using Reclaim = ReclaimCommand<Model, Harness>;
 
 // One property: cases of commands drawn by `Commands` on a fresh process, the driver's
 // state compared whole at the end of each and after the enclaves' release, then every

@@ -29,6 +29,7 @@
 #include "uapi/vepc.h"
 #include "uapi_conformance/uapi_coverage.h"
 #include "uapi_conformance/uapi_generators.h"
+#include "uapi_conformance/reclaim_command.h"
 #include "uapi_conformance/vepc_world.h"
 
 namespace sgxref::props {
@@ -299,24 +300,8 @@ struct VepcClose : rc::state::Command<Model, Harness> {
   void show(std::ostream& os) const override { os << "VepcClose{#" << id << "}"; }
 };
 
-// Reclaim of the enclave beside the instances, invisible to the model.
-struct Reclaim : rc::state::Command<Model, Harness> {
-  bool all = *rc::gen::arbitrary<bool>();
-
-  explicit Reclaim(const Model&) {}
-  void apply(Model&) const override {}
-  void run(const Model& m, Harness& h) const override {
-    if (all) {
-      h.world.evict_all();
-    } else {
-      h.world.reclaim_batch();
-    }
-    expect_state(h, m);
-  }
-  void show(std::ostream& os) const override {
-    os << (all ? "Reclaim{every page}" : "Reclaim{one batch}");
-  }
-};
+// Reclaim, invisible to the model (of the enclave beside the instances).
+using Reclaim = ReclaimCommand<Model, Harness>;
 
 using CommandPtr = std::shared_ptr<const rc::state::Command<Model, Harness>>;
 
