@@ -1,7 +1,7 @@
-// sgxref: the command-line front end. `check` is the main job; until the checker
-// exists it runs the emulator self-check and the kernel selftests' SGX1 and SGX2
-// scenarios on the driver, and says plainly what is not built yet. `simulate` runs one scenario and
-// prints what happened.
+// sgxref: the command-line front end. `check` is the main job: the checker's catalogue
+// (cli/check.h). `selftest` runs the emulator self-check and the kernel selftests' SGX1
+// and SGX2 scenarios on the driver; `simulate` runs one scenario and prints what
+// happened.
 // Each command is one add_* function: it declares the command's options to CLI11 and
 // what the command runs once the whole line has parsed.
 #include <CLI/CLI.hpp>
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/check.h"
 #include "cli/memory_budget.h"
 #include "cli/number_arg.h"
 #include "cli/selfcheck.h"
@@ -28,44 +29,21 @@ namespace {
 
 using sgxref::cli::Radix;
 
-// What `check` cannot run yet. The footer of every check names each; strike a part off
-// here when it is built. The SGX2 flows count as built once every SGX2 selftest mirror
-// passes on the driver with Linux's choices (the footer says which held in the run it
-// closes; a run with other alternatives is expected to fail where they differ).
-constexpr const char* kNotBuilt[] = {
-    "the checker's flows over the driver",
-    "the Python bindings",
-};
-constexpr const char* kSgx2NotBuilt = "the SGX2 flows, ";
-
 // --epc-pages: the self-check uses EPC slots 0-5; 2^20 pages is a 4 GiB EPC, which the
 // machine allocates and zeroes up front.
 constexpr uint64_t kMinEpcPages = 8;
 constexpr uint64_t kMaxEpcPages = uint64_t(1) << 20;
 
 constexpr const char* kExitCodes =
-    "Exit status: 0 success; 1 the self-check or a scenario failed, or memory ran out; 2 a\n"
-    "bad command line (or none), an unknown scenario, a command not built yet, or a machine\n"
-    "too large for the memory available.";
+    "Exit status: 0 success; 1 a violation under Linux's choices, the self-check or a\n"
+    "scenario failed, or memory ran out; 2 a bad command line (or none), an unknown flow,\n"
+    "switch or scenario, a command not built yet, or a machine too large for the memory\n"
+    "available.";
 
 // What the command the line selected runs, once the whole line has parsed; returns the
 // exit status. Running after the parse means a bad option later on the line stops the
 // command before it starts.
 using Action = std::function<int()>;
-
-// `sgx2_built`: every SGX2 selftest mirror passed in this run.
-std::string not_built_footer(bool sgx2_built) {
-  std::string parts = sgx2_built ? "" : kSgx2NotBuilt;
-  const size_t n = std::size(kNotBuilt);
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0) parts += n > 2 ? ", " : " ";
-    if (i > 0 && i + 1 == n) parts += "and ";
-    parts += kNotBuilt[i];
-  }
-  return "not built yet: " + parts +
-         ".\n`check` ran the emulator self-check and the SGX1 and SGX2 selftest scenarios "
-         "above; it gives no checker verdict on driver flows.\n";
-}
 
 // The value of `option`'s argument `text`, or CLI11's ValidationError, which stops the
 // parse and names the option; `takes`, when given, says what the option accepts.
@@ -77,9 +55,9 @@ uint64_t option_u64(const std::string& option, const std::string& text, Radix ra
   return *v;
 }
 
-int run_check(const sgxref::hw::Config& cfg, const sgxref::driver::Alternatives& alternatives) {
+int run_selftest(const sgxref::hw::Config& cfg, const sgxref::driver::Alternatives& alternatives) {
   if (const std::optional<std::string> why = sgxref::cli::machine_does_not_fit(cfg)) {
-    std::cerr << "sgxref check: " << *why << "\n";
+    std::cerr << "sgxref selftest: " << *why << "\n";
     return 2;
   }
   const bool selfcheck_ok = sgxref::cli::run_selfcheck(cfg, std::cout);
@@ -95,7 +73,6 @@ int run_check(const sgxref::hw::Config& cfg, const sgxref::driver::Alternatives&
     std::cout << "driver alternatives off Linux's choices: " << names << "\n";
   }
   const sgxref::cli::CheckedScenarios checked = sgxref::cli::check_scenarios(o, std::cout);
-  std::cout << "\n" << not_built_footer(!off_linux.empty() || checked.sgx2_all_passed());
   return selfcheck_ok && checked.all_passed() ? 0 : 1;
 }
 
@@ -154,22 +131,65 @@ void add_alternative_option(CLI::App* cmd, sgxref::driver::Alternatives& alterna
       ->take_all();
 }
 
-void add_check(CLI::App& app, Action& action) {
+void add_selftest(CLI::App& app, Action& action) {
   // Shared with the option callbacks, which run during the parse, after this returns.
   auto cfg = std::make_shared<sgxref::hw::Config>();
   auto alternatives = std::make_shared<sgxref::driver::Alternatives>();
+  CLI::App* selftest = app.add_subcommand(
+      "selftest",
+      "The emulator self-check (build, measure, sign, initialize and tear down an enclave, "
+      "leaf by leaf), then every SGX1 and SGX2 kernel selftest scenario on the driver, one "
+      "PASS/FAIL line each.");
+  add_machine_options(
+      selftest, [cfg](uint32_t v) { cfg->epc_pages = v; }, std::to_string(cfg->epc_pages),
+      [cfg](uint64_t v) { cfg->seed = v; });
+  add_alternative_option(selftest, *alternatives);
+  selftest->footer(kExitCodes);
+  selftest->callback([cfg, alternatives, &action] {
+    action = [cfg, alternatives] { return run_selftest(*cfg, *alternatives); };
+  });
+}
+
+// A size option of `check`: decimal, within [lo, hi].
+void add_size_option(CLI::App* cmd, const std::string& name, size_t& into, uint64_t lo,
+                     uint64_t hi, const std::string& what) {
+  const std::string range = std::to_string(lo) + " to " + std::to_string(hi);
+  cmd->add_option_function<std::string>(
+         name,
+         [&into, name, lo, hi, range](const std::string& text) {
+           const uint64_t v = option_u64(name, text, Radix::kDecimal, "it takes " + range);
+           if (v < lo || v > hi)
+             throw CLI::ValidationError(name, std::to_string(v) + " is out of range; it takes " + range);
+           into = size_t(v);
+         },
+         what + ", decimal, " + range)
+      ->type_name("N");
+}
+
+void add_check(CLI::App& app, Action& action) {
+  auto args = std::make_shared<sgxref::cli::CheckArgs>();
   CLI::App* check = app.add_subcommand(
       "check",
-      "Run the main job: today the emulator self-check (build, measure, sign, initialize "
-      "and tear down an enclave, leaf by leaf), then every SGX1 and SGX2 kernel selftest "
-      "scenario on the driver, one PASS/FAIL line each.");
-  add_machine_options(
-      check, [cfg](uint32_t v) { cfg->epc_pages = v; }, std::to_string(cfg->epc_pages),
-      [cfg](uint64_t v) { cfg->seed = v; });
-  add_alternative_option(check, *alternatives);
+      "Run the main job: the checker's catalogue. Each driver flow runs against enclave "
+      "threads under Linux's choices, each design alternative and each bug switch; Z3 "
+      "explores every schedule up to the depth and answers, per entry, SAFE to that depth "
+      "or UNSAFE with the shortest counterexample, printed as a per-thread timeline.");
+  check->add_option("--flows", args->flows, "the flows to run (default: all)")
+      ->delimiter(',')
+      ->type_name("NAME[,NAME...]");
+  check->add_option("--variant", args->switches,
+                    "run each selected flow with exactly these switches instead of the "
+                    "catalogue's: a driver alternative NAME=VALUE or bug.NAME; repeatable")
+      ->type_name("SWITCH")
+      ->take_all();
+  add_size_option(check, "--pages", args->sizes.pages, 1, 8, "data pages the ioctl works on (default 2)");
+  add_size_option(check, "--threads", args->sizes.enclave_threads, 1, 3,
+                  "enclave threads (default: each entry's own)");
+  add_size_option(check, "--depth", args->sizes.depth, 1, 200,
+                  "steps explored (default: each thread's steps alone, plus room for an AEX each)");
   check->footer(kExitCodes);
-  check->callback([cfg, alternatives, &action] {
-    action = [cfg, alternatives] { return run_check(*cfg, *alternatives); };
+  check->callback([args, &action] {
+    action = [args] { return sgxref::cli::run_checker(*args, std::cout, std::cerr); };
   });
 }
 
@@ -293,9 +313,10 @@ int main(int argc, char** argv) {
              kExitCodes);
   Action action;
   add_check(app, action);
+  add_selftest(app, action);
   add_simulate(app, action);
   add_not_built(app, action, "replay", "Replay a checker counterexample schedule",
-                "the checker");
+                "the checker's replay on the driver");
   add_help(app, action);
   try {
     app.parse(argc, argv);

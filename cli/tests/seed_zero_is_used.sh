@@ -1,5 +1,5 @@
 #!/bin/sh
-# `sgxref check --seed 0` runs with seed 0, not the default: 0 is a seed like any other,
+# `sgxref selftest --seed 0` runs with seed 0, not the default: 0 is a seed like any other,
 # not "unset". The self-check's header line names the seed the machine was built with;
 # the header of a --seed 0 run must say 0x0 and differ from the default run's.
 #
@@ -8,8 +8,8 @@ set -u
 [ $# -eq 1 ] || { echo "usage: seed_zero_is_used.sh SGXREF" >&2; exit 1; }
 sgxref=$1
 header() {
-  out=$("$sgxref" check --epc-pages 64 "$@") || {
-    echo "FAIL: sgxref check --epc-pages 64 $* exited $?" >&2
+  out=$("$sgxref" selftest --epc-pages 64 "$@") || {
+    echo "FAIL: sgxref selftest --epc-pages 64 $* exited $?" >&2
     printf '%s\n' "$out" >&2
     exit 1
   }

@@ -1,6 +1,5 @@
 #include "bmc/unrolling.h"
 
-#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -9,21 +8,12 @@
 
 namespace sgxref::proofs {
 
-namespace {
-
-// QF_BV: Z3's bit-blasting SAT solver, incremental under assumptions (the general
-// solver falls back to its SMT core once used incrementally: about 70 times slower here).
-constexpr const char* kLogic = "QF_BV";
-
-}  // namespace
-
 Unrolling::Unrolling(z3::context& ctx, const State<C>& initial, std::vector<Move> moves)
     : ctx_(ctx),
       d_{&ctx},
       shape_(arch::initial_state(d_, initial.sz)),
       moves_(std::move(moves)),
-      solver_(ctx, kLogic),
-      last_model_(ctx) {
+      solver_(ctx) {
   if (moves_.empty()) throw std::invalid_argument("an unrolling needs at least one move");
   states_.push_back(lift(d_, initial));
 }
@@ -65,39 +55,19 @@ Verdict Unrolling::extend() {
   return overflow;
 }
 
-Verdict Unrolling::check(const z3::expr& goal) {
-  const auto start = std::chrono::steady_clock::now();
-  // The goal is asserted behind a literal of its own, assumed for this query and then
-  // retired for good.
-  const z3::expr on = ctx_.bool_const(("goal" + std::to_string(goals_asked_++)).c_str());
-  solver_.add(z3::implies(on, goal));
-  z3::expr_vector assumed(ctx_);
-  assumed.push_back(on);
-  const z3::check_result r = solver_.check(assumed);
-  if (r == z3::sat) {
-    last_model_ = solver_.get_model();
-    // A counterexample is only as good as its model: Z3 4.8.12's incremental SAT solver
-    // has returned models that break its assertions (with push/pop, and as QF_FD).
-    if (!last_model_.eval(z3::mk_and(solver_.assertions()) && on, true).is_true())
-      throw std::runtime_error("the solver's model does not satisfy its assertions");
-  }
-  solver_.add(!on);
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  if (r == z3::unknown) throw std::runtime_error("solver gave up: " + solver_.reason_unknown());
-  return {r, took.count()};
-}
+Verdict Unrolling::check(const z3::expr& goal) { return solver_.check(goal); }
 
 std::vector<TraceStep> Unrolling::trace(size_t steps) const {
   std::vector<TraceStep> t;
   for (size_t k = 0; k < steps; ++k) {
     const Step& st = steps_.at(k);
-    const size_t m = size_t(last_model_.eval(st.choice, true).get_numeral_uint64());
-    ModelOperands g(last_model_, st.operands.at(m));
-    t.push_back({m, moves_.at(m).op(g), lower(last_model_, st.outcome)});
+    const size_t m = size_t(solver_.model().eval(st.choice, true).get_numeral_uint64());
+    ModelOperands g(solver_.model(), st.operands.at(m));
+    t.push_back({m, moves_.at(m).op(g), lower(solver_.model(), st.outcome)});
   }
   return t;
 }
 
-State<C> Unrolling::concrete_state(size_t k) const { return lower(last_model_, states_.at(k)); }
+State<C> Unrolling::concrete_state(size_t k) const { return lower(solver_.model(), states_.at(k)); }
 
 }  // namespace sgxref::proofs

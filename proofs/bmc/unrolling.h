@@ -15,16 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "bmc/incremental.h"
 #include "bmc/move.h"
 #include "bmc/terms.h"
 
 namespace sgxref::proofs {
-
-// A solver's answer to one query and the wall time it took.
-struct Verdict {
-  z3::check_result result;
-  double seconds;
-};
 
 // One step of a counterexample: the move made, as an operation, and its outcome.
 struct TraceStep {
@@ -73,11 +68,9 @@ class Unrolling {
   S d_;
   State<S> shape_;  // the declared widths
   std::vector<Move> moves_;
-  z3::solver solver_;
+  IncrementalSolver solver_;
   std::vector<State<S>> states_;
   std::vector<Step> steps_;
-  z3::model last_model_;
-  size_t goals_asked_ = 0;
 };
 
 }  // namespace sgxref::proofs

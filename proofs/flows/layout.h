@@ -1,0 +1,37 @@
+// File: the enclave the flows run on, at the checker's sizes: a SECS; for each enclave
+// thread a TCS with one SSA frame (pages 2e and 2e+1); the data pages the ioctls work
+// on; a VA page; and one free EPC slot for a page loaded back. It is built and
+// initialized by the model's own leaves, its pages mapped as the driver maps them, and
+// the driver's records filled in to match.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "flows/world.h"
+#include "bmc/terms.h"
+
+namespace sgxref::proofs::flows {
+
+struct Layout {
+  size_t enclave_threads = 1;
+  size_t data_pages = 2;
+
+  int64_t tcs_page(size_t e) const { return int64_t(2 * e); }
+  int64_t ssa_page(size_t e) const { return int64_t(2 * e + 1); }
+  int64_t data_page(size_t i) const { return int64_t(2 * enclave_threads + i); }
+  // EPC slots: the SECS first, then each linear page at its page number + 1.
+  static int64_t secs_slot() { return 0; }
+  static int64_t slot_of(int64_t page) { return page + 1; }
+  int64_t va_slot() const { return data_page(data_pages) + 1; }
+  // The CPU kernel threads run on, and enclave thread e's.
+  static int64_t kernel_cpu() { return 0; }
+  static int64_t enclave_cpu(size_t e) { return int64_t(1 + e); }
+
+  arch::Sizes sizes() const;
+};
+
+// The world with the enclave built and initialized, every thread's state zero.
+World<C> built_world(const Layout& l, size_t threads);
+
+}  // namespace sgxref::proofs::flows

@@ -1,0 +1,200 @@
+#include "flows/restrict_permissions.h"
+
+#include "flows/leaf_calls.h"
+
+namespace sgxref::proofs::flows {
+
+namespace {
+
+using Alt = driver::Alternatives;
+
+// The instructions, in program order.
+enum Label : int64_t {
+  kLock,         // mutex_lock(&encl->lock), before a page
+  kEmodpr,       // the driver's type check and EMODPR
+  kEtrack,       // the ETRACK flow: ETRACK
+  kIpiRetry,     //   it refused: IPI the enclave's CPUs
+  kEtrackRetry,  //   and ETRACK once more
+  kIpi,          //   the IPI that ends the tracking
+  kUnlock,       // mutex_unlock(&encl->lock), after a page
+  kLockTail,     // batched, lock per page: the mutex again for the ETRACK after the range
+  kUnlockTail,   // the mutex dropped after the range, and the return
+  kEnd,
+};
+
+// What the flow is, fixed when the program is built.
+struct Shape {
+  int64_t cpu, first, n;
+  bool batched, whole_range, skips_etrack, skips_ipi;
+};
+
+template <model::Domain D>
+typename D::Int rights_of(const D& d, const World<D>& w, const typename D::Int& page) {
+  const arch::Epcm<D> e =
+      at(d, w.hw.epcm, at(d, w.drv.pages, page, &PageRecord<D>::slot));
+  return ite(e.r, d.num(4), d.num(0)) + ite(e.w, d.num(2), d.num(0)) + ite(e.x, d.num(1), d.num(0));
+}
+
+// The return: `count` is the pages done. D3: each page of the range before `count` has
+// the restricted rights, each page after it still has its own (the layout's RW).
+template <model::Domain D>
+void finish(const D& d, const Shape& f, World<D>& w, Thread<D>& me, const typename D::Bool& when) {
+  typename D::Bool exact = d.lit(true);
+  for (int64_t i = 0; i < f.n; ++i) {
+    const typename D::Int rights = rights_of(d, w, d.num(f.first + i));
+    exact = exact && ite(me.index <= i, rights == 6, rights == 4);
+  }
+  w.ghost.contract = w.ghost.contract || (when && !exact);
+  me.count = ite(when, me.index, me.count);
+  go_if(d, me, when, kEnd);
+}
+
+// After the per-page loop: the batched ETRACK if some page was restricted, else return.
+template <model::Domain D>
+void after_loop(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
+                const typename D::Bool& when) {
+  const typename D::Bool owed = when && d.lit(f.batched && !f.skips_etrack) && d.num(0) < me.index;
+  if (f.whole_range) {
+    me.tail = me.tail || owed;
+    go_if(d, me, owed, kEtrack);
+    go_if(d, me, when && !owed, kUnlockTail);
+  } else {
+    go_if(d, me, owed, kLockTail);
+    finish(d, f, w, me, when && !owed);
+  }
+}
+
+// A page done (restricted, its ETRACK flow run if per page): the next one.
+template <model::Domain D>
+void page_done(const D& d, const Shape& f, World<D>& w, Thread<D>& me, const typename D::Bool& when) {
+  me.index = ite(when, me.index + 1, me.index);
+  if (f.whole_range) {
+    go_if(d, me, when && me.index < f.n, kEmodpr);
+    after_loop(d, f, w, me, when && !(me.index < f.n));
+  } else {
+    go_if(d, me, when, kUnlock);
+  }
+}
+
+// A page failed with `rv`: its mutex goes (lock per page), then the loop ends.
+template <model::Domain D>
+void page_failed(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
+                 const typename D::Bool& when, int64_t rv) {
+  me.rv = ite(when, d.num(rv), me.rv);
+  if (f.whole_range) {
+    after_loop(d, f, w, me, when);
+  } else {
+    go_if(d, me, when, kUnlock);
+  }
+}
+
+// The ETRACK flow ended, well or not.
+template <model::Domain D>
+void etrack_flow_done(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
+                      const typename D::Bool& when, const typename D::Bool& ok) {
+  go_if(d, me, when && me.tail, kUnlockTail);
+  me.rv = ite(when && me.tail && !ok, d.num(ret::kEfault), me.rv);
+  page_done(d, f, w, me, when && !me.tail && ok);
+  page_failed(d, f, w, me, when && !me.tail && !ok, ret::kEfault);
+}
+
+template <model::Domain D>
+arch::Outcome<D> etrack(const D& d, const Shape& f, World<D>& w) {
+  return leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::EtrackOp<D>& op) {
+    return arch::etrack(dd, s, op);
+  }, arch::EtrackOp<D>{d.num(f.cpu), w.drv.secs});
+}
+
+template <model::Domain D>
+typename D::Bool mutex_free(const D&, const World<D>& w) {
+  return w.drv.mutex == 0;
+}
+
+}  // namespace
+
+arch::SecInfo<C> restricted_rights() { return {false, arch::pt::kReg, true, false, false, false, false, true}; }
+
+Program restrict_permissions(const Layout& l, const Variant& v) {
+  const Shape f{Layout::kernel_cpu(),
+                l.data_page(0),
+                int64_t(l.data_pages),
+                v.alt.restrict_etrack == Alt::RestrictEtrack::kBatched,
+                v.alt.restrict_lock == Alt::RestrictLock::kWholeRange,
+                v.bug("restrict-skips-etrack"),
+                v.bug("restrict-skips-ipi")};
+  const auto lock = [](const auto& d, auto& w, size_t t) { w.drv.mutex = d.num(int64_t(t) + 1); };
+  const auto unlock = [](const auto& d, auto& w) { w.drv.mutex = d.num(0); };
+  const auto free = [](const auto& d, const auto& w, size_t) { return mutex_free(d, w); };
+
+  Program p{"RESTRICT_PERMISSIONS", f.cpu, {}};
+  p.instrs.resize(kEnd);
+  p.instrs[kLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
+    lock(d, w, t);
+    go_if(d, w.th[t], d.lit(true), kEmodpr);
+  }, free);
+
+  p.instrs[kEmodpr] = make_instr("ENCLS[EMODPR].end", [=](const auto& d, auto& w, size_t t) {
+    using D = std::decay_t<decltype(d)>;
+    auto& me = w.th[t];
+    const typename D::Int page = me.index + f.first;
+    const typename D::Bool reg = at(d, w.drv.pages, page, &PageRecord<D>::type) == arch::pt::kReg;
+    const arch::SecInfo<C> r = restricted_rights();
+    const arch::SecInfo<D> si{d.lit(false), d.num(r.type), d.lit(r.r), d.lit(r.w), d.lit(r.x),
+                              d.lit(false), d.lit(false), d.lit(false)};
+    const arch::Outcome<D> out = leaf_if(d, w, reg, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& op) {
+      return arch::emodpr(dd, s, op);
+    }, arch::ModifyOp<D>{d.num(f.cpu), at(d, w.drv.pages, page, &PageRecord<D>::slot), si});
+    // A fault means the driver's own checks let something through: a WARN in Linux.
+    w.ghost.warn = w.ghost.warn || (reg && arch::faulted(out));
+    page_failed(d, f, w, me, !reg, ret::kEinval);
+    page_failed(d, f, w, me, reg && !succeeded(out), ret::kEfault);
+    const typename D::Bool ok = reg && succeeded(out);
+    const bool etrack_per_page = !f.batched && !f.skips_etrack;
+    go_if(d, me, ok && d.lit(etrack_per_page), kEtrack);
+    if (!etrack_per_page) page_done(d, f, w, me, ok);
+  });
+
+  p.instrs[kEtrack] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
+    auto& me = w.th[t];
+    const auto out = etrack(d, f, w);
+    w.ghost.warn = w.ghost.warn || arch::faulted(out);
+    go_if(d, me, succeeded(out), kIpi);
+    go_if(d, me, !succeeded(out) && !arch::faulted(out), kIpiRetry);
+    etrack_flow_done(d, f, w, me, arch::faulted(out), d.lit(false));
+  });
+  p.instrs[kIpiRetry] = make_instr("ipi.deliver", [=](const auto& d, auto& w, size_t t) {
+    ipi_enclave_cpus(d, w, d.lit(true));
+    go_if(d, w.th[t], d.lit(true), kEtrackRetry);
+  });
+  p.instrs[kEtrackRetry] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
+    auto& me = w.th[t];
+    const auto out = etrack(d, f, w);
+    w.ghost.warn = w.ghost.warn || arch::faulted(out);
+    go_if(d, me, succeeded(out), kIpi);
+    etrack_flow_done(d, f, w, me, !succeeded(out), d.lit(false));
+  });
+  p.instrs[kIpi] = make_instr("ipi.deliver", [=](const auto& d, auto& w, size_t t) {
+    ipi_enclave_cpus(d, w, d.lit(!f.skips_ipi));
+    etrack_flow_done(d, f, w, w.th[t], d.lit(true), d.lit(true));
+  });
+
+  p.instrs[kUnlock] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
+    auto& me = w.th[t];
+    unlock(d, w);
+    const auto more = me.rv == ret::kOk && me.index < f.n;
+    go_if(d, me, more, kLock);
+    after_loop(d, f, w, me, !more);
+  });
+  p.instrs[kLockTail] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
+    lock(d, w, t);
+    w.th[t].tail = d.lit(true);
+    go_if(d, w.th[t], d.lit(true), kEtrack);
+  }, free);
+  p.instrs[kUnlockTail] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
+    unlock(d, w);
+    finish(d, f, w, w.th[t], d.lit(true));
+  });
+  return p;
+}
+
+}  // namespace sgxref::proofs::flows

@@ -1,0 +1,76 @@
+// File: a catalogue entry's threads together: the world they start in, their programs,
+// and one step of one thread in either domain. Symbolically a thread's step is every
+// instruction of its program applied to the same state, chosen by its pc (ite), so the
+// checker's scheduler only picks the thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "flows/program.h"
+
+namespace sgxref::proofs::flows {
+
+struct System {
+  World<C> initial;
+  std::vector<Program> threads;  // thread i runs threads[i]; the ioctl is thread 0
+
+  size_t length(size_t t) const { return threads.at(t).instrs.size(); }
+};
+
+// Thread `t` has run off the end of its program.
+template <model::Domain D>
+typename D::Bool ended(const D& d, const System& sys, const World<D>& w, size_t t) {
+  return d.num(int64_t(sys.length(t))) <= w.th[t].pc;
+}
+
+// Thread `t` has a next step and may take it now.
+template <model::Domain D>
+typename D::Bool ready(const D& d, const System& sys, const World<D>& w, size_t t) {
+  const std::vector<Instr>& prog = sys.threads[t].instrs;
+  if constexpr (!D::kSymbolic) {
+    const size_t pc = size_t(w.th[t].pc);
+    return pc < prog.size() && prog[pc].ready(d, w, t);
+  } else {
+    typename D::Bool r = d.lit(false);
+    for (size_t p = 0; p < prog.size(); ++p) r = r || (w.th[t].pc == int64_t(p) && prog[p].ready(d, w, t));
+    return r;
+  }
+}
+
+// No thread can move although one has not ended: a deadlock (D6).
+template <model::Domain D>
+typename D::Bool stuck(const D& d, const System& sys, const World<D>& w) {
+  typename D::Bool any_ready = d.lit(false), all_ended = d.lit(true);
+  for (size_t t = 0; t < sys.threads.size(); ++t) {
+    any_ready = any_ready || ready(d, sys, w, t);
+    all_ended = all_ended && ended(d, sys, w, t);
+  }
+  return !any_ready && !all_ended;
+}
+
+// The world after thread `t` takes its next step (unchanged if it has ended).
+template <model::Domain D>
+World<D> step(const D& d, const System& sys, const World<D>& w, size_t t) {
+  const std::vector<Instr>& prog = sys.threads[t].instrs;
+  if constexpr (!D::kSymbolic) {
+    World<D> next = w;
+    const size_t pc = size_t(w.th[t].pc);
+    if (pc < prog.size()) prog[pc].run(d, next, t);
+    return next;
+  } else {
+    World<D> next = w;
+    for (size_t p = 0; p < prog.size(); ++p) {
+      World<D> x = w;
+      prog[p].run(d, x, t);
+      next = ite(w.th[t].pc == int64_t(p), x, next);
+    }
+    return next;
+  }
+}
+
+// Where thread `t` stands: the point its next step ends at, or "end".
+std::string next_point(const System& sys, const World<C>& w, size_t t);
+
+}  // namespace sgxref::proofs::flows

@@ -1,0 +1,40 @@
+#include "flows/variant.h"
+
+namespace sgxref::proofs::flows {
+
+const std::vector<BugSwitch>& bug_switches() {
+  static const std::vector<BugSwitch> kBugs = {
+      {"restrict-skips-etrack",
+       "RESTRICT_PERMISSIONS returns without the ETRACK flow: no ETRACK, no IPI"},
+      {"restrict-skips-ipi",
+       "RESTRICT_PERMISSIONS runs ETRACK but not the IPI after it, so a CPU inside at the "
+       "ETRACK stays inside"},
+  };
+  return kBugs;
+}
+
+std::string set_switch(Variant& v, const std::string& text) {
+  const std::string prefix = "bug.";
+  if (text.rfind(prefix, 0) == 0) {
+    const std::string name = text.substr(prefix.size());
+    std::string known;
+    for (const BugSwitch& b : bug_switches()) {
+      if (name == b.name) {
+        v.bugs.insert(name);
+        return "";
+      }
+      known += (known.empty() ? "" : ", ") + prefix + b.name;
+    }
+    return "unknown bug switch '" + text + "'; the flows know " + known;
+  }
+  return driver::set_alternative(v.alt, text);
+}
+
+std::string describe(const Variant& v) {
+  std::string s;
+  for (const std::string& alt : driver::off_linux(v.alt)) s += (s.empty() ? "" : ", ") + alt;
+  for (const std::string& b : v.bugs) s += (s.empty() ? "" : ", ") + ("bug." + b);
+  return s.empty() ? "linux" : s;
+}
+
+}  // namespace sgxref::proofs::flows

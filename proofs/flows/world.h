@@ -1,0 +1,125 @@
+// File: what the checker's flows run over: the architectural state (model/arch), what
+// the driver knows of the enclave (its page records and the enclave mutex), each
+// thread's own local state, and the ghost flags that record a broken promise the moment
+// a step breaks it. Every field is a domain value with a declared width, so the same
+// record runs concretely and symbolically (one fresh copy per step in the checker).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "arch/arch.h"
+
+namespace sgxref::proofs::flows {
+
+namespace arch = model::arch;
+// The model's choice, in the concrete domain too (where its operands are plain values).
+using model::ite;
+
+// The ioctl's return value, as the small enum the flows need.
+namespace ret {
+inline constexpr int64_t kOk = 0;
+inline constexpr int64_t kEinval = 1;
+inline constexpr int64_t kEfault = 2;
+inline constexpr int64_t kEagain = 3;
+inline constexpr unsigned kBits = 2;
+}  // namespace ret
+
+inline constexpr unsigned kPcBits = 5;  // up to 32 instructions per program
+
+// The driver's record of one enclave page (struct sgx_encl_page): where it lives in the
+// EPC and the type the driver believes it has. The driver never reads the EPCM.
+template <class D>
+struct PageRecord {
+  typename D::Int slot, type;
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("slot", s.slot...);
+    f("type", s.type...);
+  }
+};
+
+template <class D>
+struct Driver {
+  typename D::Int mutex;  // encl->lock: 0 when free, else the holder's thread id + 1
+  typename D::Int secs;   // the SECS's EPC slot
+  std::vector<PageRecord<D>> pages;  // by linear page
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("mutex", s.mutex...);
+    f("secs", s.secs...);
+    f("pages", s.pages...);
+  }
+};
+
+// A thread's own state. `pc` indexes its program (its length: the thread has ended);
+// `index` is its loop's page, `count` and `rv` what an ioctl returns; `tail`: an ioctl is
+// past its per-page loop; `after`: an enclave thread's last entry came after the ioctl
+// it watches had returned.
+template <class D>
+struct Thread {
+  typename D::Int pc, index, count, rv;
+  typename D::Bool tail, after;
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("pc", s.pc...);
+    f("index", s.index...);
+    f("count", s.count...);
+    f("rv", s.rv...);
+    f("tail", s.tail...);
+    f("after", s.after...);
+  }
+};
+
+// Set by the step that breaks the property, and never cleared.
+template <class D>
+struct Ghost {
+  typename D::Bool warn;      // D1: a leaf failed in a way Linux treats as a driver bug
+  typename D::Bool contract;  // D3: `count` and the error disagree with the EPCM
+  typename D::Bool promise;   // D4: a page the ioctl returned as done was not trackable
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("warn", s.warn...);
+    f("contract", s.contract...);
+    f("promise", s.promise...);
+  }
+};
+
+template <class D>
+struct World {
+  arch::State<D> hw;
+  Driver<D> drv;
+  std::vector<Thread<D>> th;
+  Ghost<D> ghost;
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("hw", s.hw...);
+    f("drv", s.drv...);
+    f("th", s.th...);
+    f("ghost", s.ghost...);
+  }
+};
+
+// Every flow field at its declared width, zero, over `hw`'s sizes; `threads` threads.
+template <model::Domain D>
+World<D> blank_world(const D& d, const arch::State<D>& hw, size_t threads) {
+  const arch::Widths w = arch::widths(hw.sz);
+  const unsigned counter = arch::bits_for(hw.sz.pages);
+  const auto f = d.lit(false);
+  const PageRecord<D> none{d.num(0, w.slot), d.num(0, arch::kTypeBits)};
+  const Thread<D> fresh{d.num(0, kPcBits), d.num(0, counter), d.num(0, counter),
+                        d.num(0, ret::kBits), f, f};
+  return {hw,
+          {d.num(0, arch::bits_for(threads)), d.num(0, w.slot),
+           std::vector<PageRecord<D>>(hw.sz.pages, none)},
+          std::vector<Thread<D>>(threads, fresh),
+          {f, f, f}};
+}
+
+}  // namespace sgxref::proofs::flows
