@@ -16,6 +16,7 @@ struct CheckArgs {
   std::vector<std::string> flows;     // empty: every flow
   std::vector<std::string> switches;  // given: each selected flow runs with exactly these
   proofs::flows::RunSizes sizes;
+  size_t jobs = 2;  // entries run at once
 };
 
 // Returns the exit status: 0 Linux's choices hold, 1 a violation in them or a vacuous

@@ -151,7 +151,8 @@ void add_selftest(CLI::App& app, Action& action) {
 }
 
 // A size option of `check`: decimal, within [lo, hi].
-void add_size_option(CLI::App* cmd, const std::string& name, size_t& into, uint64_t lo,
+template <class Into>
+void add_size_option(CLI::App* cmd, const std::string& name, Into& into, uint64_t lo,
                      uint64_t hi, const std::string& what) {
   const std::string range = std::to_string(lo) + " to " + std::to_string(hi);
   cmd->add_option_function<std::string>(
@@ -182,11 +183,20 @@ void add_check(CLI::App& app, Action& action) {
                     "catalogue's: a driver alternative NAME=VALUE or bug.NAME; repeatable")
       ->type_name("SWITCH")
       ->take_all();
-  add_size_option(check, "--pages", args->sizes.pages, 1, 8, "data pages the ioctl works on (default 2)");
-  add_size_option(check, "--threads", args->sizes.enclave_threads, 1, 3,
-                  "enclave threads (default: each entry's own)");
+  add_size_option(check, "--pages", args->sizes.pages, 1, 8,
+                  "data pages the ioctl works on (default: each entry's own)");
+  check->add_option_function<std::string>(
+           "--threads",
+           [args](const std::string& text) {
+             const uint64_t v = option_u64("--threads", text, Radix::kDecimal, "it takes 0 to 3");
+             if (v > 3) throw CLI::ValidationError("--threads", std::to_string(v) + " is out of range; it takes 0 to 3");
+             args->sizes.enclave_threads = size_t(v);
+           },
+           "enclave threads, decimal, 0 to 3 (default: each entry's own)")
+      ->type_name("N");
   add_size_option(check, "--depth", args->sizes.depth, 1, 200,
-                  "steps explored (default: each thread's steps alone, plus room for an AEX each)");
+                  "steps explored (default: each entry's own, docs/checker.md)");
+  add_size_option(check, "--jobs", args->jobs, 1, 64, "entries run at once (default 2)");
   check->footer(kExitCodes);
   check->callback([args, &action] {
     action = [args] { return sgxref::cli::run_checker(*args, std::cout, std::cerr); };

@@ -55,9 +55,24 @@ inline std::pair<z3::expr, z3::expr> same_width(const Int& a, int64_t b, unsigne
   return {widen(a.e, w), a.e.ctx().bv_val(uint64_t(b), w)};
 }
 
-inline Bool operator!(const Bool& a) { return Bool(!a.e); }
-inline Bool operator&&(const Bool& a, const Bool& b) { return Bool(a.e && b.e); }
-inline Bool operator||(const Bool& a, const Bool& b) { return Bool(a.e || b.e); }
+// The connectives and ite fold literal operands and equal branches as they build: the
+// checker's flows run leaves under conditions that are often plain true or false, and
+// a step copies whole states, so most choices have two equal branches. The terms mean
+// the same either way; they are just far smaller.
+inline Bool operator!(const Bool& a) {
+  if (a.e.is_true() || a.e.is_false()) return Bool(a.e.ctx().bool_val(a.e.is_false()));
+  return Bool(!a.e);
+}
+inline Bool operator&&(const Bool& a, const Bool& b) {
+  if (a.e.is_false() || b.e.is_true()) return a;
+  if (b.e.is_false() || a.e.is_true()) return b;
+  return Bool(a.e && b.e);
+}
+inline Bool operator||(const Bool& a, const Bool& b) {
+  if (a.e.is_true() || b.e.is_false()) return a;
+  if (b.e.is_true() || a.e.is_false()) return b;
+  return Bool(a.e || b.e);
+}
 inline Bool operator==(const Bool& a, const Bool& b) { return Bool(a.e == b.e); }
 inline Bool operator!=(const Bool& a, const Bool& b) { return Bool(a.e != b.e); }
 
@@ -118,10 +133,14 @@ inline Int operator-(const Int& a, int64_t b) {
 }
 
 inline Bool ite(const Bool& c, const Bool& a, const Bool& b) {
+  if (c.e.is_true() || z3::eq(a.e, b.e)) return a;
+  if (c.e.is_false()) return b;
   return Bool(z3::ite(c.e, a.e, b.e));
 }
 inline Int ite(const Bool& c, const Int& a, const Int& b) {
   auto [x, y] = same_width(a, b);
+  if (c.e.is_true() || z3::eq(x, y)) return Int(x);
+  if (c.e.is_false()) return Int(y);
   return Int(z3::ite(c.e, x, y));
 }
 

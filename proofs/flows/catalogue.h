@@ -1,5 +1,7 @@
 // File: the checker's flows by name, each made into a system with the threads that race
-// it: RESTRICT_PERMISSIONS (thread 0) against enclave threads that EACCEPT its pages.
+// it: RESTRICT_PERMISSIONS (thread 0) against enclave threads that EACCEPT its pages
+// ("restrict"), and the same with ksgxd reclaiming the data pages (thread 1) as well
+// ("restrict-reclaim").
 #pragma once
 
 #include <string>
@@ -14,7 +16,10 @@ namespace sgxref::proofs::flows {
 // The flow names build_system takes.
 std::vector<std::string> flow_names();
 
-// Throws std::invalid_argument for an unknown flow.
+// The layout a flow runs on. Throws std::invalid_argument for an unknown flow.
+Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_threads);
+
+// The flow's threads over `l` (from layout_for).
 System build_system(const std::string& flow, const Variant& v, const Layout& l);
 
 }  // namespace sgxref::proofs::flows

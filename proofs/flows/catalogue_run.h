@@ -1,10 +1,13 @@
-// File: the built-in catalogue and how one entry runs: the flow with Linux's choices,
-// with each design alternative, and with each bug switch, every one against enclave
-// threads. `./sgxref check` and the proofs test run entries through run_entry, so the
-// test checks the path users take.
+// File: the built-in catalogue and how its entries run: each flow with Linux's choices,
+// with each design alternative, and with each bug switch, against enclave threads (and
+// ksgxd). `./sgxref check` and the proofs test run entries through run_entries, so the
+// test checks the path users take. Entries are independent and run on `jobs` threads,
+// each with its own Z3 context.
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,15 +21,20 @@ struct Entry {
   std::string flow;
   std::vector<std::string> switches;  // "NAME=VALUE" and "bug.NAME"; none: Linux's choices
   size_t enclave_threads;
+  size_t pages = 2;  // data pages the ioctl works on
+  // 0: every thread's steps alone, plus an AEX and ERESUME per enclave thread (every
+  // thread can end in one run); else a smaller bound the catalogue's time allows, which
+  // still lets each thread end (the run checks it).
+  size_t depth = 0;
 };
 
 std::vector<Entry> catalogue();
 
-// What the user may change for every entry; 0 keeps the entry's own value.
+// What the user may change for every entry; unset: the entry's own.
 struct RunSizes {
-  size_t pages = 2;            // data pages the ioctl works on
-  size_t enclave_threads = 0;  // 0: the entry's
-  size_t depth = 0;            // 0: enough for every thread to end, with room to spare
+  std::optional<size_t> pages;
+  std::optional<size_t> enclave_threads;
+  std::optional<size_t> depth;
 };
 
 struct Row {
@@ -42,7 +50,20 @@ struct Row {
 // driver do not know.
 Variant variant_of(const Entry& e);
 
-Row run_entry(const Entry& e, const RunSizes& sizes);
+// `progress(depth, bound)`, when given, is called as each depth is done.
+Row run_entry(const Entry& e, const RunSizes& sizes,
+              const std::function<void(size_t depth, size_t bound)>& progress = nullptr);
+
+// What run_entries reports while it works, from its worker threads, one call at a time.
+struct Progress {
+  std::function<void(size_t entry, size_t depth, size_t bound)> depth;
+  std::function<void(size_t entry, const Row& row)> done;
+};
+
+// Every entry, on `jobs` threads; the rows in the entries' order. An exception in a run
+// is rethrown here once every worker has stopped.
+std::vector<Row> run_entries(const std::vector<Entry>& entries, const RunSizes& sizes,
+                             size_t jobs, const Progress& progress);
 
 // "SAFE to depth 22", "UNSAFE", "VACUOUS".
 std::string verdict_text(const Row& r);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +32,9 @@ struct CheckResult {
   double seconds = 0;
 };
 
-CheckResult run_check(const System& sys, size_t bound);
+// `progress(depth)`, when given, is called as each depth is done.
+CheckResult run_check(const System& sys, size_t bound,
+                      const std::function<void(size_t depth)>& progress = nullptr);
 
 // Reruns `steps` concretely from the system's initial world: every world on the way.
 std::vector<World<C>> rerun(const System& sys, const std::vector<FlowStep>& steps);

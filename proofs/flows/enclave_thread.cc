@@ -3,13 +3,22 @@
 #include <string>
 
 #include "flows/leaf_calls.h"
+#include "flows/load_page.h"
 #include "flows/restrict_permissions.h"
 
 namespace sgxref::proofs::flows {
 
 namespace {
 
-enum Label : int64_t { kEenter, kEaccept, kEexit, kEnd };
+enum Label : int64_t {
+  kEenter,
+  kEaccept,
+  kEexit,
+  kFaultLock,    // the fault handler (sgx_vma_fault): encl->lock
+  kFaultLoad,    //   sgx_encl_load_page, then the PTE
+  kFaultUnlock,  //   the mutex dropped; back to the faulting instruction
+  kEnd,
+};
 
 struct Shape {
   int64_t cpu, tcs, ssa, first, n, ioctl_end;
@@ -25,10 +34,22 @@ typename D::Bool ioctl_returned(const D& d, const Shape& f, const World<D>& w) {
   return d.num(f.ioctl_end) <= w.th[0].pc;
 }
 
+// A #PF from the instruction at `here`: the fault handler loads the page and maps it,
+// then the thread runs that instruction again (after ERESUME, if it was inside).
+template <model::Domain D>
+void page_fault(const D& d, Thread<D>& me, const arch::Outcome<D>& out, const typename D::Bool& when,
+                int64_t here) {
+  const typename D::Bool pf = when && out.kind == arch::kind::kPf;
+  me.fault = ite(pf, out.addr, me.fault);
+  me.back = ite(pf, d.num(here), me.back);
+  go_if(d, me, pf, kFaultLock);
+}
+
 // EENTER or ERESUME when `when`; a success is an entry, after the ioctl's return or not.
+// A #PF (its TCS or SSA page out) goes to the fault handler.
 template <model::Domain D>
 typename D::Bool enter(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
-                       const typename D::Bool& when, bool resume) {
+                       const typename D::Bool& when, bool resume, int64_t here) {
   const arch::EnterOp<D> op{d.num(f.cpu), d.num(f.tcs)};
   const arch::Outcome<D> out =
       resume ? leaf_if(d, w, when, [](const D& dd, arch::State<D>& s, const arch::EnterOp<D>& o) {
@@ -39,6 +60,7 @@ typename D::Bool enter(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
                }, op);
   const typename D::Bool entered = when && succeeded(out);
   me.after = ite(entered, ioctl_returned(d, f, w), me.after);
+  page_fault(d, me, out, when, here);
   return entered;
 }
 
@@ -51,20 +73,21 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
   p.instrs.resize(kEnd);
   p.instrs[kEenter] = make_instr("ENCLU[EENTER].end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
-    go_if(d, me, enter(d, f, w, me, d.lit(true), false), kEaccept);
+    go_if(d, me, enter(d, f, w, me, d.lit(true), false, kEenter), kEaccept);
   });
   p.instrs[kEaccept] = make_instr("ENCLU[EACCEPT].end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
     const typename D::Bool in = inside(d, f, w);
-    enter(d, f, w, me, !in, true);
+    enter(d, f, w, me, !in, true, kEaccept);
     const arch::SecInfo<C> r = restricted_rights();
     const arch::SecInfo<D> si{d.lit(false), d.num(r.type), d.lit(r.r), d.lit(r.w), d.lit(r.x),
                               d.lit(false), d.lit(false), d.lit(r.pr)};
     const arch::Outcome<D> out = leaf_if(d, w, in, [](const D& dd, arch::State<D>& s, const arch::AcceptOp<D>& op) {
       return arch::eaccept(dd, s, op);
     }, arch::AcceptOp<D>{d.num(f.cpu), d.num(f.ssa), me.index + f.first, si});
-    // A fault is an AEX: ERESUME runs the EACCEPT again.
+    // A fault is an AEX: ERESUME runs the EACCEPT again, after the fault handler for a #PF.
+    page_fault(d, me, out, in, kEaccept);
     const typename D::Bool answered = in && !arch::faulted(out);
     const typename D::Bool promised = me.after && me.index < w.th[0].count;
     w.ghost.promise = w.ghost.promise ||
@@ -77,11 +100,47 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
     const typename D::Bool in = inside(d, f, w);
-    enter(d, f, w, me, !in, true);
+    enter(d, f, w, me, !in, true, kEexit);
     leaf_if(d, w, in, [](const D& dd, arch::State<D>& s, const arch::CpuOp<D>& op) {
       return arch::eexit(dd, s, op);
     }, arch::CpuOp<D>{d.num(f.cpu)});
     go_if(d, me, in, kEnd);
+  });
+  // ERESUME, EENTER and EEXIT name their own point: the instruction that runs first.
+  const auto entry_point = [f](const char* own) {
+    return [f, own](const World<C>& w, size_t) {
+      return w.hw.cpu[size_t(f.cpu)].mode ? std::string(own) : std::string("ENCLU[ERESUME].end");
+    };
+  };
+  p.instrs[kEaccept].point_at = entry_point("ENCLU[EACCEPT].end");
+  p.instrs[kEexit].point_at = entry_point("ENCLU[EEXIT]");
+
+  p.instrs[kFaultLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
+    w.drv.mutex = d.num(int64_t(t) + 1);
+    go_if(d, w.th[t], d.lit(true), kFaultLoad);
+  }, [](const auto& d, const auto& w, size_t) { return w.drv.mutex == d.num(0); });
+  // A page the reclaimer holds is VM_FAULT_NOPAGE: back to the instruction, which faults
+  // again until the reclaimer is done. A failed load is SIGBUS: the thread dies.
+  p.instrs[kFaultLoad] = make_instr("vmf_insert_pfn", [=](const auto& d, auto& w, size_t t) {
+    using D = std::decay_t<decltype(d)>;
+    auto& me = w.th[t];
+    const LoadStep<D> load = load_page_step(d, l, w, me.fault, d.lit(true));
+    leaf_if(d, w, load.in, [](const D& dd, arch::State<D>& s, const arch::PteSetOp<D>& op) {
+      return arch::pte_set(dd, s, op);
+    }, arch::PteSetOp<D>{d.num(0), me.fault, at(d, w.drv.pages, me.fault, &PageRecord<D>::slot),
+                         d.lit(true), d.lit(false)});
+    go_if(d, me, load.in || load.busy, kFaultUnlock);
+    w.drv.mutex = ite(load.failed, d.num(0), w.drv.mutex);
+    go_if(d, me, load.failed, kEnd);
+  });
+  p.instrs[kFaultLoad].point_at = [](const World<C>& w, size_t t) {
+    const PageRecord<C>& rec = w.drv.pages[size_t(w.th[t].fault)];
+    return rec.resident || rec.reclaim ? "vmf_insert_pfn" : "ENCLS[ELDU].end";
+  };
+  p.instrs[kFaultUnlock] = make_instr("encl->lock.unlock", [](const auto& d, auto& w, size_t t) {
+    auto& me = w.th[t];
+    w.drv.mutex = d.num(0);
+    me.pc = me.back;
   });
   return p;
 }

@@ -36,6 +36,8 @@ class FlowUnrolling {
   // declared width" (unsat is the only right answer).
   Verdict extend();
   Verdict check(const z3::expr& goal) { return solver_.check(goal); }
+  // Adds a fact every run satisfies (a property check found unsat).
+  void assume(const z3::expr& fact) { solver_.add(fact); }
 
   // After a sat check: the first `steps` steps of the model's run, and its world k.
   std::vector<FlowStep> trace(size_t steps) const;

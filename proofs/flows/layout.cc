@@ -16,15 +16,15 @@ void must(const arch::Outcome<C>& o, const std::string& what) {
 }  // namespace
 
 arch::Sizes Layout::sizes() const {
-  const size_t used = size_t(data_page(data_pages));
+  const size_t used = size_t(pages());
   size_t elrange = 2;
   while (elrange < used) elrange *= 2;
   arch::Sizes sz;
-  sz.slots = size_t(va_slot()) + 2;  // the VA page, then the free slot
+  sz.slots = size_t(free_slot()) + 1;
   sz.cpus = 1 + enclave_threads;
   sz.pages = elrange;
-  sz.va_slots = 2;
-  sz.blobs = 2;
+  sz.va_slots = reclaimer ? used + 1 : 2;
+  sz.blobs = reclaimer ? used + 1 : 2;
   sz.spaces = 1;
   sz.words = 1;
   return sz;
@@ -55,12 +55,15 @@ World<C> built_world(const Layout& l, size_t threads) {
 
   World<C> w = blank_world(d, s, threads);
   w.drv.secs = secs;
-  for (int64_t page = 0; page < l.data_page(l.data_pages); ++page) {
+  w.drv.secs_resident = true;
+  w.drv.children = l.pages();
+  for (int64_t page = 0; page < l.pages(); ++page) {
     const int64_t slot = Layout::slot_of(page);
     must(arch::pte_set(d, w.hw, {0, page, slot, true, false}), "mapping page " + std::to_string(page));
     const bool tcs = page % 2 == 0 && page < l.data_page(0);
-    w.drv.pages[size_t(page)] = {slot, tcs ? arch::pt::kTcs : arch::pt::kReg};
+    w.drv.pages[size_t(page)] = {slot, tcs ? arch::pt::kTcs : arch::pt::kReg, true, false, false, 0};
   }
+  w.drv.free[size_t(l.free_slot())].on = true;
   return w;
 }
 

@@ -2,7 +2,9 @@
 // thread a TCS with one SSA frame (pages 2e and 2e+1); the data pages the ioctls work
 // on; a VA page; and one free EPC slot for a page loaded back. It is built and
 // initialized by the model's own leaves, its pages mapped as the driver maps them, and
-// the driver's records filled in to match.
+// the driver's records filled in to match. With a reclaimer, every page and the SECS
+// can be evicted at once: the VA page has a slot for each and the backing store a blob
+// for each (page p's is blob p, the SECS's the last).
 #pragma once
 
 #include <cstddef>
@@ -16,6 +18,7 @@ namespace sgxref::proofs::flows {
 struct Layout {
   size_t enclave_threads = 1;
   size_t data_pages = 2;
+  bool reclaimer = false;
 
   int64_t tcs_page(size_t e) const { return int64_t(2 * e); }
   int64_t ssa_page(size_t e) const { return int64_t(2 * e + 1); }
@@ -23,7 +26,11 @@ struct Layout {
   // EPC slots: the SECS first, then each linear page at its page number + 1.
   static int64_t secs_slot() { return 0; }
   static int64_t slot_of(int64_t page) { return page + 1; }
-  int64_t va_slot() const { return data_page(data_pages) + 1; }
+  // Every page of the enclave but the SECS: 0 .. pages() - 1.
+  int64_t pages() const { return data_page(data_pages); }
+  int64_t va_slot() const { return pages() + 1; }
+  int64_t free_slot() const { return pages() + 2; }
+  int64_t secs_blob() const { return pages(); }
   // The CPU kernel threads run on, and enclave thread e's.
   static int64_t kernel_cpu() { return 0; }
   static int64_t enclave_cpu(size_t e) { return int64_t(1 + e); }

@@ -24,6 +24,9 @@ using ReadyFn = std::function<typename D::Bool(const D&, const World<D>&, size_t
 
 struct Instr {
   std::string point;
+  // Where an instruction whose step may run another leaf first (a load) ends, from the
+  // world before the step; unset: always `point`.
+  std::function<std::string(const World<C>&, size_t thread)> point_at;
   StepFn<S> sym;
   StepFn<C> conc;
   ReadyFn<S> ready_sym;
@@ -50,7 +53,7 @@ struct Instr {
 // `step(d, w, thread)` and `ready(d, w, thread)` are generic over the domain.
 template <class Step, class Ready>
 Instr make_instr(std::string point, Step step, Ready ready) {
-  return {std::move(point), step, step, ready, ready};
+  return {std::move(point), nullptr, step, step, ready, ready};
 }
 
 template <class Step>

@@ -1,6 +1,7 @@
 #include "flows/restrict_permissions.h"
 
 #include "flows/leaf_calls.h"
+#include "flows/load_page.h"
 
 namespace sgxref::proofs::flows {
 
@@ -25,14 +26,20 @@ enum Label : int64_t {
 // What the flow is, fixed when the program is built.
 struct Shape {
   int64_t cpu, first, n;
-  bool batched, whole_range, skips_etrack, skips_ipi;
+  bool batched, whole_range, skips_etrack, skips_ipi, skips_secs_reload;
 };
 
+// The page's rights as the hardware holds them: in its EPCM entry, or in the blob EWB
+// sealed while it is evicted.
 template <model::Domain D>
 typename D::Int rights_of(const D& d, const World<D>& w, const typename D::Int& page) {
-  const arch::Epcm<D> e =
-      at(d, w.hw.epcm, at(d, w.drv.pages, page, &PageRecord<D>::slot));
-  return ite(e.r, d.num(4), d.num(0)) + ite(e.w, d.num(2), d.num(0)) + ite(e.x, d.num(1), d.num(0));
+  const PageRecord<D> rec = at(d, w.drv.pages, page);
+  const arch::Epcm<D> e = at(d, w.hw.epcm, rec.slot);
+  const arch::Blob<D> b = at(d, w.hw.blob, page);
+  const auto bits = [&](const auto& r, const auto& wr, const auto& x) {
+    return ite(r, d.num(4), d.num(0)) + ite(wr, d.num(2), d.num(0)) + ite(x, d.num(1), d.num(0));
+  };
+  return ite(rec.resident, bits(e.r, e.w, e.x), bits(b.r, b.w, b.x));
 }
 
 // The return: `count` is the pages done. D3: each page of the range before `count` has
@@ -99,8 +106,8 @@ void etrack_flow_done(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
 }
 
 template <model::Domain D>
-arch::Outcome<D> etrack(const D& d, const Shape& f, World<D>& w) {
-  return leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::EtrackOp<D>& op) {
+arch::Outcome<D> etrack(const D& d, const Shape& f, World<D>& w, const typename D::Bool& when) {
+  return leaf_if(d, w, when, [](const D& dd, arch::State<D>& s, const arch::EtrackOp<D>& op) {
     return arch::etrack(dd, s, op);
   }, arch::EtrackOp<D>{d.num(f.cpu), w.drv.secs});
 }
@@ -121,7 +128,8 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
                 v.alt.restrict_etrack == Alt::RestrictEtrack::kBatched,
                 v.alt.restrict_lock == Alt::RestrictLock::kWholeRange,
                 v.bug("restrict-skips-etrack"),
-                v.bug("restrict-skips-ipi")};
+                v.bug("restrict-skips-ipi"),
+                v.bug("batched-etrack-skips-secs-reload")};
   const auto lock = [](const auto& d, auto& w, size_t t) { w.drv.mutex = d.num(int64_t(t) + 1); };
   const auto unlock = [](const auto& d, auto& w) { w.drv.mutex = d.num(0); };
   const auto free = [](const auto& d, const auto& w, size_t) { return mutex_free(d, w); };
@@ -133,11 +141,16 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     go_if(d, w.th[t], d.lit(true), kEmodpr);
   }, free);
 
+  // sgx_encl_load_page first: each step of it an ELDU until the page is in; then the
+  // driver's type check and EMODPR.
   p.instrs[kEmodpr] = make_instr("ENCLS[EMODPR].end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
     const typename D::Int page = me.index + f.first;
-    const typename D::Bool reg = at(d, w.drv.pages, page, &PageRecord<D>::type) == arch::pt::kReg;
+    const LoadStep<D> load = load_page_step(d, l, w, page, d.lit(true));
+    page_failed(d, f, w, me, load.busy, ret::kEagain);
+    page_failed(d, f, w, me, load.failed, ret::kEfault);
+    const typename D::Bool reg = load.in && at(d, w.drv.pages, page, &PageRecord<D>::type) == arch::pt::kReg;
     const arch::SecInfo<C> r = restricted_rights();
     const arch::SecInfo<D> si{d.lit(false), d.num(r.type), d.lit(r.r), d.lit(r.w), d.lit(r.x),
                               d.lit(false), d.lit(false), d.lit(false)};
@@ -146,29 +159,42 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     }, arch::ModifyOp<D>{d.num(f.cpu), at(d, w.drv.pages, page, &PageRecord<D>::slot), si});
     // A fault means the driver's own checks let something through: a WARN in Linux.
     w.ghost.warn = w.ghost.warn || (reg && arch::faulted(out));
-    page_failed(d, f, w, me, !reg, ret::kEinval);
+    page_failed(d, f, w, me, load.in && !reg, ret::kEinval);
     page_failed(d, f, w, me, reg && !succeeded(out), ret::kEfault);
     const typename D::Bool ok = reg && succeeded(out);
     const bool etrack_per_page = !f.batched && !f.skips_etrack;
     go_if(d, me, ok && d.lit(etrack_per_page), kEtrack);
     if (!etrack_per_page) page_done(d, f, w, me, ok);
   });
+  p.instrs[kEmodpr].point_at = [f](const World<C>& w, size_t t) {
+    const PageRecord<C>& rec = w.drv.pages[size_t(w.th[t].index + f.first)];
+    return rec.resident || rec.reclaim ? "ENCLS[EMODPR].end" : "ENCLS[ELDU].end";
+  };
 
+  // After the range (batched) the mutex was dropped since the last EMODPR: the SECS may
+  // have followed its children out, and is loaded back first.
   p.instrs[kEtrack] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
-    const auto out = etrack(d, f, w);
-    w.ghost.warn = w.ghost.warn || arch::faulted(out);
-    go_if(d, me, succeeded(out), kIpi);
-    go_if(d, me, !succeeded(out) && !arch::faulted(out), kIpiRetry);
-    etrack_flow_done(d, f, w, me, arch::faulted(out), d.lit(false));
+    const auto secs = load_secs_step(d, l, w, d.lit(!f.skips_secs_reload));
+    const auto go = secs.in || d.lit(f.skips_secs_reload);
+    // A leaf on a SECS the driver does not have in the EPC is a driver bug.
+    w.ghost.warn = w.ghost.warn || (go && !w.drv.secs_resident);
+    const auto out = etrack(d, f, w, go);
+    w.ghost.warn = w.ghost.warn || (go && arch::faulted(out));
+    go_if(d, me, go && succeeded(out), kIpi);
+    go_if(d, me, go && !succeeded(out) && !arch::faulted(out), kIpiRetry);
+    etrack_flow_done(d, f, w, me, (go && arch::faulted(out)) || secs.busy || secs.failed, d.lit(false));
   });
+  p.instrs[kEtrack].point_at = [f](const World<C>& w, size_t) {
+    return w.drv.secs_resident || f.skips_secs_reload ? "ENCLS[ETRACK].end" : "ENCLS[ELDU].end";
+  };
   p.instrs[kIpiRetry] = make_instr("ipi.deliver", [=](const auto& d, auto& w, size_t t) {
     ipi_enclave_cpus(d, w, d.lit(true));
     go_if(d, w.th[t], d.lit(true), kEtrackRetry);
   });
   p.instrs[kEtrackRetry] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
-    const auto out = etrack(d, f, w);
+    const auto out = etrack(d, f, w, d.lit(true));
     w.ghost.warn = w.ghost.warn || arch::faulted(out);
     go_if(d, me, succeeded(out), kIpi);
     etrack_flow_done(d, f, w, me, !succeeded(out), d.lit(false));

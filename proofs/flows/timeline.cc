@@ -13,14 +13,41 @@ std::string rights(bool r, bool w, bool x) {
   return std::string(r ? "R" : "-") + (w ? "W" : "-") + (x ? "X" : "-");
 }
 
-std::string state_after(const Layout& l, const World<C>& w) {
+const char* errno_name(int64_t rv) {
+  switch (rv) {
+    case ret::kOk:
+      return "0";
+    case ret::kEinval:
+      return "-EINVAL";
+    case ret::kEfault:
+      return "-EFAULT";
+    case ret::kEagain:
+      return "-EAGAIN";
+  }
+  return "?";
+}
+
+std::string state_after(const System& sys, const Layout& l, const World<C>& w) {
   std::ostringstream os;
   for (size_t i = 0; i < l.data_pages; ++i) {
     const int64_t page = l.data_page(i);
-    const arch::Epcm<C>& e = w.hw.epcm[size_t(w.drv.pages[size_t(page)].slot)];
-    os << (i ? ", " : "") << "p" << page << " " << rights(e.r, e.w, e.x) << (e.pr ? " PR" : "")
-       << (e.stamped ? " stamp-age " + std::to_string(e.stamp_age) : "");
+    const PageRecord<C>& rec = w.drv.pages[size_t(page)];
+    os << (i ? ", " : "") << "p" << page << " ";
+    if (rec.resident) {
+      const arch::Epcm<C>& e = w.hw.epcm[size_t(rec.slot)];
+      os << rights(e.r, e.w, e.x) << (e.pr ? " PR" : "")
+         << (e.stamped ? " stamp-age " + std::to_string(e.stamp_age) : "")
+         << (e.blocked ? " blocked" : "");
+    } else {
+      const arch::Blob<C>& b = w.hw.blob[size_t(page)];
+      if (b.valid) {
+        os << "evicted (" << rights(b.r, b.w, b.x) << (b.pr ? " PR" : "") << ")";
+      } else {
+        os << "lost (no EPC page, no blob)";
+      }
+    }
   }
+  if (!w.drv.secs_resident) os << "; SECS evicted";
   for (size_t e = 0; e < l.enclave_threads; ++e) {
     const arch::Cpu<C>& c = w.hw.cpu[size_t(Layout::enclave_cpu(e))];
     os << "; cpu" << Layout::enclave_cpu(e) << " "
@@ -30,6 +57,9 @@ std::string state_after(const Layout& l, const World<C>& w) {
       if (t.valid) os << ", tlb p" << l.data_page(i) << " " << rights(t.r, t.w, t.x);
     }
   }
+  if (ended(C{}, sys, w, 0))
+    os << "; " << sys.threads[0].name << " returned " << errno_name(w.th[0].rv) << ", count "
+       << w.th[0].count;
   return os.str();
 }
 
@@ -48,7 +78,7 @@ void print_timeline(std::ostream& os, const System& sys, const Layout& l, const 
     os << "  " << std::right << std::setw(4) << k + 1 << "  ";
     for (size_t t = 0; t < sys.threads.size(); ++t)
       os << std::left << std::setw(int(width)) << (t == s.thread ? s.point : "");
-    os << state_after(l, cex.worlds[k + 1]) << "\n";
+    os << state_after(sys, l, cex.worlds[k + 1]) << "\n";
   }
   os << "  " << cex.property << " is broken after step " << cex.steps.size() << "\n";
 }

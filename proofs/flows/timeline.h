@@ -1,7 +1,8 @@
 // File: a counterexample as people read it: one row per step, the point it ended at in
 // the column of the thread that moved, then the state the flows are about after it: each
-// data page's EPCM rights, PR and tracking stamp, and each enclave CPU's mode, entry age
-// and TLB entries for the data pages.
+// data page's EPCM rights, PR, tracking stamp and BLOCKED (or, evicted, what its blob
+// holds), whether the SECS is evicted, each enclave CPU's mode, entry age and TLB
+// entries for the data pages, and what the ioctl returned once it has.
 #pragma once
 
 #include <ostream>

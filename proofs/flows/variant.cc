@@ -9,6 +9,15 @@ const std::vector<BugSwitch>& bug_switches() {
       {"restrict-skips-ipi",
        "RESTRICT_PERMISSIONS runs ETRACK but not the IPI after it, so a CPU inside at the "
        "ETRACK stays inside"},
+      {"batched-etrack-skips-secs-reload",
+       "restrict.etrack=batched's ETRACK after the range without loading the SECS back "
+       "first, though the mutex was dropped since the last EMODPR"},
+      {"ewb-skips-etrack-retry",
+       "the reclaimer gives up on a page whose EWB says SGX_NOT_TRACKED instead of running "
+       "ETRACK and EWB again (props/mutants/ewb-skips-etrack-retry.patch)"},
+      {"ewb-skips-ipi-retry",
+       "the reclaimer gives up after the ETRACK retry instead of sending IPIs and running "
+       "EWB a last time (props/mutants/ewb-skips-ipi-retry.patch)"},
   };
   return kBugs;
 }

@@ -29,40 +29,72 @@ inline constexpr unsigned kBits = 2;
 inline constexpr unsigned kPcBits = 5;  // up to 32 instructions per program
 
 // The driver's record of one enclave page (struct sgx_encl_page): where it lives in the
-// EPC and the type the driver believes it has. The driver never reads the EPCM.
+// EPC and the type the driver believes it has, whether it has an EPC page at all, whether
+// the reclaimer has it (isolated: off the LRU in the reclaimer's batch; reclaim: marked
+// SGX_ENCL_PAGE_BEING_RECLAIMED) and, while it is evicted, the VA slot holding its
+// version. The driver never reads the EPCM.
 template <class D>
 struct PageRecord {
   typename D::Int slot, type;
+  typename D::Bool resident, isolated, reclaim;
+  typename D::Int va;
 
   template <class F, class... S>
   static void fields(F&& f, S&... s) {
     f("slot", s.slot...);
     f("type", s.type...);
+    f("resident", s.resident...);
+    f("isolated", s.isolated...);
+    f("reclaim", s.reclaim...);
+    f("va", s.va...);
+  }
+};
+
+// A Bool kept in a vector (std::vector<bool> hands out no references to walk).
+template <class D>
+struct Flag {
+  typename D::Bool on;
+
+  template <class F, class... S>
+  static void fields(F&& f, S&... s) {
+    f("on", s.on...);
   }
 };
 
 template <class D>
 struct Driver {
   typename D::Int mutex;  // encl->lock: 0 when free, else the holder's thread id + 1
-  typename D::Int secs;   // the SECS's EPC slot
-  std::vector<PageRecord<D>> pages;  // by linear page
+  typename D::Int secs;   // the SECS's EPC slot while it is resident
+  typename D::Bool secs_resident;
+  typename D::Int secs_va;                 // its VA slot while evicted
+  typename D::Int children;                // secs_child_cnt: resident child pages
+  std::vector<PageRecord<D>> pages;        // by linear page
+  std::vector<Flag<D>> free;      // by EPC slot: on the driver's free list
+  std::vector<Flag<D>> va_used;   // by slot of the VA page
 
   template <class F, class... S>
   static void fields(F&& f, S&... s) {
     f("mutex", s.mutex...);
     f("secs", s.secs...);
+    f("secs_resident", s.secs_resident...);
+    f("secs_va", s.secs_va...);
+    f("children", s.children...);
     f("pages", s.pages...);
+    f("free", s.free...);
+    f("va_used", s.va_used...);
   }
 };
 
 // A thread's own state. `pc` indexes its program (its length: the thread has ended);
 // `index` is its loop's page, `count` and `rv` what an ioctl returns; `tail`: an ioctl is
 // past its per-page loop; `after`: an enclave thread's last entry came after the ioctl
-// it watches had returned.
+// it watches had returned; `fault` and `back`: the page an enclave thread's fault
+// handler is loading and the instruction it returns to.
 template <class D>
 struct Thread {
   typename D::Int pc, index, count, rv;
   typename D::Bool tail, after;
+  typename D::Int fault, back;
 
   template <class F, class... S>
   static void fields(F&& f, S&... s) {
@@ -72,6 +104,8 @@ struct Thread {
     f("rv", s.rv...);
     f("tail", s.tail...);
     f("after", s.after...);
+    f("fault", s.fault...);
+    f("back", s.back...);
   }
 };
 
@@ -112,12 +146,15 @@ World<D> blank_world(const D& d, const arch::State<D>& hw, size_t threads) {
   const arch::Widths w = arch::widths(hw.sz);
   const unsigned counter = arch::bits_for(hw.sz.pages);
   const auto f = d.lit(false);
-  const PageRecord<D> none{d.num(0, w.slot), d.num(0, arch::kTypeBits)};
+  const PageRecord<D> none{d.num(0, w.slot), d.num(0, arch::kTypeBits), f, f, f,
+                           d.num(0, w.va_index)};
   const Thread<D> fresh{d.num(0, kPcBits), d.num(0, counter), d.num(0, counter),
-                        d.num(0, ret::kBits), f, f};
+                        d.num(0, ret::kBits), f, f, d.num(0, w.page), d.num(0, kPcBits)};
   return {hw,
-          {d.num(0, arch::bits_for(threads)), d.num(0, w.slot),
-           std::vector<PageRecord<D>>(hw.sz.pages, none)},
+          {d.num(0, arch::bits_for(threads)), d.num(0, w.slot), f, d.num(0, w.va_index),
+           d.num(0, counter), std::vector<PageRecord<D>>(hw.sz.pages, none),
+           std::vector<Flag<D>>(hw.sz.slots, Flag<D>{f}),
+           std::vector<Flag<D>>(hw.sz.va_slots, Flag<D>{f})},
           std::vector<Thread<D>>(threads, fresh),
           {f, f, f}};
 }

@@ -18,10 +18,7 @@ System restrict_system(const std::vector<std::string>& switches, size_t enclave_
     const std::string why = set_switch(v, s);
     if (!why.empty()) throw std::invalid_argument(why);
   }
-  Layout l;
-  l.enclave_threads = enclave_threads;
-  l.data_pages = 2;
-  return build_system("restrict", v, l);
+  return build_system("restrict", v, layout_for("restrict", 2, enclave_threads));
 }
 
 void print(const System& sys, const CheckResult& r) {
