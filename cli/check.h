@@ -16,11 +16,12 @@ struct CheckArgs {
   std::vector<std::string> flows;     // empty: every flow
   std::vector<std::string> switches;  // given: each selected flow runs with exactly these
   proofs::flows::RunSizes sizes;
-  size_t jobs = 2;  // entries run at once
+  size_t jobs = 2;   // entries run at once
+  std::string json;  // given: the rows are written there as JSON too
 };
 
 // Returns the exit status: 0 Linux's choices hold, 1 a violation in them or a vacuous
-// entry, 2 an unknown flow or switch.
+// entry, 2 an unknown flow or switch, or a JSON file that cannot be written.
 int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress);
 
 }  // namespace sgxref::cli

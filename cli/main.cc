@@ -197,6 +197,9 @@ void add_check(CLI::App& app, Action& action) {
   add_size_option(check, "--depth", args->sizes.depth, 1, 200,
                   "steps explored (default: each entry's own, docs/checker.md)");
   add_size_option(check, "--jobs", args->jobs, 1, 64, "entries run at once (default 2)");
+  check->add_option("--json", args->json, "also write the rows, with each counterexample's "
+                    "schedule, as JSON to FILE")
+      ->type_name("FILE");
   check->footer(kExitCodes);
   check->callback([args, &action] {
     action = [args] { return sgxref::cli::run_checker(*args, std::cout, std::cerr); };
