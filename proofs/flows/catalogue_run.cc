@@ -21,7 +21,7 @@ std::vector<Entry> catalogue() {
       {"restrict", {"restrict.lock=whole-range"}, 1},
       {"restrict", {"restrict.etrack=batched", "restrict.lock=whole-range"}, 1},
       {"restrict", {"bug.restrict-skips-etrack"}, 1},
-      {"restrict", {"bug.restrict-skips-ipi"}, 2},
+      {"restrict", {"bug.etrack-skips-ipi"}, 2},
       {"restrict-reclaim", {}, 0},
       {"restrict-reclaim", {"restrict.etrack=batched"}, 0},
       {"restrict-reclaim", {}, 1, 1, 20},

@@ -128,7 +128,7 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
                 v.alt.restrict_etrack == Alt::RestrictEtrack::kBatched,
                 v.alt.restrict_lock == Alt::RestrictLock::kWholeRange,
                 v.bug("restrict-skips-etrack"),
-                v.bug("restrict-skips-ipi"),
+                v.bug("etrack-skips-ipi"),
                 v.bug("batched-etrack-skips-secs-reload")};
   const auto lock = [](const auto& d, auto& w, size_t t) { w.drv.mutex = d.num(int64_t(t) + 1); };
   const auto unlock = [](const auto& d, auto& w) { w.drv.mutex = d.num(0); };

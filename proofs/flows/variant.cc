@@ -5,10 +5,11 @@ namespace sgxref::proofs::flows {
 const std::vector<BugSwitch>& bug_switches() {
   static const std::vector<BugSwitch> kBugs = {
       {"restrict-skips-etrack",
-       "RESTRICT_PERMISSIONS returns without the ETRACK flow: no ETRACK, no IPI"},
-      {"restrict-skips-ipi",
-       "RESTRICT_PERMISSIONS runs ETRACK but not the IPI after it, so a CPU inside at the "
-       "ETRACK stays inside"},
+       "RESTRICT_PERMISSIONS returns without the ETRACK flow: no ETRACK, no IPI "
+       "(props/mutants/restrict-skips-etrack.patch)"},
+      {"etrack-skips-ipi",
+       "sgx_enclave_etrack runs ETRACK but not the IPI after it, so a CPU inside at the "
+       "ETRACK stays inside (props/mutants/etrack-skips-ipi.patch)"},
       {"batched-etrack-skips-secs-reload",
        "restrict.etrack=batched's ETRACK after the range without loading the SECS back "
        "first, though the mutex was dropped since the last EMODPR"},
