@@ -80,9 +80,7 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
     auto& me = w.th[t];
     const typename D::Bool in = inside(d, f, w);
     enter(d, f, w, me, !in, true, kEaccept);
-    const arch::SecInfo<C> r = restricted_rights();
-    const arch::SecInfo<D> si{d.lit(false), d.num(r.type), d.lit(r.r), d.lit(r.w), d.lit(r.x),
-                              d.lit(false), d.lit(false), d.lit(r.pr)};
+    const arch::SecInfo<D> si = secinfo(d, restricted_rights());
     const arch::Outcome<D> out = leaf_if(d, w, in, [](const D& dd, arch::State<D>& s, const arch::AcceptOp<D>& op) {
       return arch::eaccept(dd, s, op);
     }, arch::AcceptOp<D>{d.num(f.cpu), d.num(f.ssa), me.index + f.first, si});
@@ -116,9 +114,9 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
   p.instrs[kEexit].point_at = entry_point("ENCLU[EEXIT]");
 
   p.instrs[kFaultLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
-    w.drv.mutex = d.num(int64_t(t) + 1);
+    lock_mutex(d, w, t);
     go_if(d, w.th[t], d.lit(true), kFaultLoad);
-  }, [](const auto& d, const auto& w, size_t) { return w.drv.mutex == d.num(0); });
+  }, kMutexFree);
   // A page the reclaimer holds is VM_FAULT_NOPAGE: back to the instruction, which faults
   // again until the reclaimer is done. A failed load is SIGBUS: the thread dies.
   p.instrs[kFaultLoad] = make_instr("vmf_insert_pfn", [=](const auto& d, auto& w, size_t t) {
@@ -139,7 +137,7 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
   };
   p.instrs[kFaultUnlock] = make_instr("encl->lock.unlock", [](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
-    w.drv.mutex = d.num(0);
+    unlock_mutex(d, w);
     me.pc = me.back;
   });
   return p;

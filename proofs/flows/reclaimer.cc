@@ -96,9 +96,6 @@ void written(const D& d, World<D>& w, Thread<D>& me, const typename D::Bool& whe
 Program reclaimer(const Layout& l, const Variant& v) {
   const Shape f{Layout::kernel_cpu(), l.data_page(0), l.pages(), l.va_slot(),
                 v.bug("ewb-skips-etrack-retry"), v.bug("ewb-skips-ipi-retry")};
-  const auto free = [](const auto& d, const auto& w, size_t) { return w.drv.mutex == d.num(0); };
-  const auto lock = [](const auto& d, auto& w, size_t t) { w.drv.mutex = d.num(int64_t(t) + 1); };
-  const auto unlock = [](const auto& d, auto& w) { w.drv.mutex = d.num(0); };
 
   Program p{"ksgxd", f.cpu, {}};
   p.instrs.resize(kEnd);
@@ -114,13 +111,13 @@ Program reclaimer(const Layout& l, const Variant& v) {
     go_if(d, me, !none, kMarkLock);
   });
   p.instrs[kMarkLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock(d, w, t);
+    lock_mutex(d, w, t);
     go_if(d, w.th[t], d.lit(true), kMark);
-  }, free);
+  }, kMutexFree);
   p.instrs[kMark] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
     put(d, w.drv.pages, me.index, d.lit(true), &PageRecord<std::decay_t<decltype(d)>>::reclaim, d.lit(true));
-    unlock(d, w);
+    unlock_mutex(d, w);
     advance(d, f, w, me, kMarkLock, kZap);
   });
   p.instrs[kZap] = make_instr("sgx_zap_enclave_ptes", [=](const auto& d, auto& w, size_t t) {
@@ -131,9 +128,9 @@ Program reclaimer(const Layout& l, const Variant& v) {
     go_if(d, w.th[t], d.lit(true), kBlockLock);
   });
   p.instrs[kBlockLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock(d, w, t);
+    lock_mutex(d, w, t);
     go_if(d, w.th[t], d.lit(true), kEblock);
-  }, free);
+  }, kMutexFree);
   p.instrs[kEblock] = make_instr("ENCLS[EBLOCK].end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     const auto out = leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::PageOp<D>& op) {
@@ -143,13 +140,13 @@ Program reclaimer(const Layout& l, const Variant& v) {
     go_if(d, w.th[t], d.lit(true), kBlockUnlock);
   });
   p.instrs[kBlockUnlock] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
-    unlock(d, w);
+    unlock_mutex(d, w);
     advance(d, f, w, w.th[t], kZap, kWriteLock);
   });
   p.instrs[kWriteLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock(d, w, t);
+    lock_mutex(d, w, t);
     go_if(d, w.th[t], d.lit(true), kEwb);
-  }, free);
+  }, kMutexFree);
   // sgx_encl_ewb's attempts: an EWB, then (not tracked, and the retry is there) the
   // next step of the flow, or the page written out.
   const auto ewb_attempt = [=](int64_t retry_at, bool retries) {
@@ -163,10 +160,7 @@ Program reclaimer(const Layout& l, const Variant& v) {
   };
   p.instrs[kEwb] = make_instr("ENCLS[EWB].end", ewb_attempt(kEtrack, !f.skips_etrack_retry));
   p.instrs[kEtrack] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
-    using D = std::decay_t<decltype(d)>;
-    const auto out = leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::EtrackOp<D>& op) {
-      return arch::etrack(dd, s, op);
-    }, arch::EtrackOp<D>{d.num(f.cpu), w.drv.secs});
+    const auto out = etrack_if(d, w, d.lit(true));
     // Linux WARNs when this ETRACK fails, unless with a #PF.
     w.ghost.warn = w.ghost.warn || (!succeeded(out) && !(out.kind == arch::kind::kPf));
     go_if(d, w.th[t], d.lit(true), kEwbRetry);
@@ -189,7 +183,7 @@ Program reclaimer(const Layout& l, const Variant& v) {
     go_if(d, w.th[t], d.lit(true), kWriteUnlock);
   });
   p.instrs[kWriteUnlock] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
-    unlock(d, w);
+    unlock_mutex(d, w);
     advance(d, f, w, w.th[t], kWriteLock, kEnd);
   });
   return p;

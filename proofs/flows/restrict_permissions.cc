@@ -105,18 +105,6 @@ void etrack_flow_done(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
   page_failed(d, f, w, me, when && !me.tail && !ok, ret::kEfault);
 }
 
-template <model::Domain D>
-arch::Outcome<D> etrack(const D& d, const Shape& f, World<D>& w, const typename D::Bool& when) {
-  return leaf_if(d, w, when, [](const D& dd, arch::State<D>& s, const arch::EtrackOp<D>& op) {
-    return arch::etrack(dd, s, op);
-  }, arch::EtrackOp<D>{d.num(f.cpu), w.drv.secs});
-}
-
-template <model::Domain D>
-typename D::Bool mutex_free(const D&, const World<D>& w) {
-  return w.drv.mutex == 0;
-}
-
 }  // namespace
 
 arch::SecInfo<C> restricted_rights() { return {false, arch::pt::kReg, true, false, false, false, false, true}; }
@@ -130,16 +118,13 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
                 v.bug("restrict-skips-etrack"),
                 v.bug("etrack-skips-ipi"),
                 v.bug("batched-etrack-skips-secs-reload")};
-  const auto lock = [](const auto& d, auto& w, size_t t) { w.drv.mutex = d.num(int64_t(t) + 1); };
-  const auto unlock = [](const auto& d, auto& w) { w.drv.mutex = d.num(0); };
-  const auto free = [](const auto& d, const auto& w, size_t) { return mutex_free(d, w); };
 
   Program p{"RESTRICT_PERMISSIONS", f.cpu, {}};
   p.instrs.resize(kEnd);
   p.instrs[kLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock(d, w, t);
+    lock_mutex(d, w, t);
     go_if(d, w.th[t], d.lit(true), kEmodpr);
-  }, free);
+  }, kMutexFree);
 
   // sgx_encl_load_page first: each step of it an ELDU until the page is in; then the
   // driver's type check and EMODPR.
@@ -151,9 +136,10 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     page_failed(d, f, w, me, load.busy, ret::kEagain);
     page_failed(d, f, w, me, load.failed, ret::kEfault);
     const typename D::Bool reg = load.in && at(d, w.drv.pages, page, &PageRecord<D>::type) == arch::pt::kReg;
-    const arch::SecInfo<C> r = restricted_rights();
-    const arch::SecInfo<D> si{d.lit(false), d.num(r.type), d.lit(r.r), d.lit(r.w), d.lit(r.x),
-                              d.lit(false), d.lit(false), d.lit(false)};
+    // EMODPR's SECINFO: the rights alone (the PR bit is EACCEPT's).
+    arch::SecInfo<C> rights = restricted_rights();
+    rights.pr = false;
+    const arch::SecInfo<D> si = secinfo(d, rights);
     const arch::Outcome<D> out = leaf_if(d, w, reg, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& op) {
       return arch::emodpr(dd, s, op);
     }, arch::ModifyOp<D>{d.num(f.cpu), at(d, w.drv.pages, page, &PageRecord<D>::slot), si});
@@ -179,7 +165,7 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     const auto go = secs.in || d.lit(f.skips_secs_reload);
     // A leaf on a SECS the driver does not have in the EPC is a driver bug.
     w.ghost.warn = w.ghost.warn || (go && !w.drv.secs_resident);
-    const auto out = etrack(d, f, w, go);
+    const auto out = etrack_if(d, w, go);
     w.ghost.warn = w.ghost.warn || (go && arch::faulted(out));
     go_if(d, me, go && succeeded(out), kIpi);
     go_if(d, me, go && !succeeded(out) && !arch::faulted(out), kIpiRetry);
@@ -194,7 +180,7 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
   });
   p.instrs[kEtrackRetry] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
-    const auto out = etrack(d, f, w, d.lit(true));
+    const auto out = etrack_if(d, w, d.lit(true));
     w.ghost.warn = w.ghost.warn || arch::faulted(out);
     go_if(d, me, succeeded(out), kIpi);
     etrack_flow_done(d, f, w, me, !succeeded(out), d.lit(false));
@@ -206,18 +192,18 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
 
   p.instrs[kUnlock] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
-    unlock(d, w);
+    unlock_mutex(d, w);
     const auto more = me.rv == ret::kOk && me.index < f.n;
     go_if(d, me, more, kLock);
     after_loop(d, f, w, me, !more);
   });
   p.instrs[kLockTail] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock(d, w, t);
+    lock_mutex(d, w, t);
     w.th[t].tail = d.lit(true);
     go_if(d, w.th[t], d.lit(true), kEtrack);
-  }, free);
+  }, kMutexFree);
   p.instrs[kUnlockTail] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
-    unlock(d, w);
+    unlock_mutex(d, w);
     finish(d, f, w, w.th[t], d.lit(true));
   });
   return p;
