@@ -7,7 +7,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cli/bug_binary.h"
 #include "cli/check_json.h"
+#include "cli/replay.h"
 #include "flows/catalogue.h"
 #include "flows/timeline.h"
 
@@ -45,7 +47,75 @@ std::vector<fl::Entry> selected(const CheckArgs& args) {
 
 std::string property_of(const fl::Row& r) { return r.result.cex ? r.result.cex->property : "-"; }
 
-void print_table(std::ostream& out, const std::vector<fl::Row>& rows) {
+// Schedules of each SAFE entry replayed on the driver.
+constexpr size_t kSafeSamples = 20;
+
+// What the driver showed of a row: its counterexample replayed, or a sample of the
+// schedules the checker calls safe.
+struct OnDriver {
+  bool ok = true;
+  std::string cell;  // the table's column
+  std::string line;  // said after the table; empty for nothing to add
+};
+
+OnDriver on_driver(const fl::Row& r) {
+  if (r.result.cex) {
+    const RowReplay rr = replay_row(r);
+    return {rr.shown, rr.shown ? "shown" : "NOT SHOWN", rr.line};
+  }
+  if (r.result.verdict != fl::Verdict3::kSafe) return {true, "-", ""};
+  if (bug_of(r.entry.switches))
+    return {true, "not sampled", r.entry.flow + ", " + r.variant + ": no sample of a bug's safe schedules is replayed"};
+  const SampleReplay s = replay_samples(r, kSafeSamples);
+  const std::string cell = std::to_string(s.clean) + "/" + std::to_string(s.samples) + " clean";
+  const std::string failure = s.first_failure.empty() ? "" : r.entry.flow + ", " + r.variant + ": " + s.first_failure;
+  return {s.clean == s.samples, cell, failure};
+}
+
+struct Expected {
+  std::string flow, variant, verdict, property;
+};
+
+std::vector<Expected> read_expected(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("--expect: cannot read " + path);
+  std::vector<Expected> rows;
+  std::string line;
+  for (size_t n = 1; std::getline(in, line); ++n) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    Expected e;
+    std::getline(fields, e.flow, '\t');
+    std::getline(fields, e.variant, '\t');
+    std::getline(fields, e.verdict, '\t');
+    std::getline(fields, e.property, '\t');
+    if (e.property.empty())
+      throw std::invalid_argument("--expect: " + path + ":" + std::to_string(n) +
+                                  ": want flow, variant, verdict and property separated by tabs");
+    rows.push_back(e);
+  }
+  return rows;
+}
+
+// Each difference between the rows and the table, one line each.
+std::vector<std::string> differences(const std::vector<fl::Row>& rows, const std::vector<Expected>& want) {
+  std::vector<std::string> out;
+  if (rows.size() != want.size())
+    out.push_back("the table lists " + std::to_string(want.size()) + " entries, the run " +
+                  std::to_string(rows.size()));
+  for (size_t i = 0; i < std::min(rows.size(), want.size()); ++i) {
+    const fl::Row& r = rows[i];
+    const Expected got{r.entry.flow, r.variant, fl::verdict_name(r.result.verdict), property_of(r)};
+    const Expected& w = want[i];
+    if (got.flow != w.flow || got.variant != w.variant || got.verdict != w.verdict || got.property != w.property)
+      out.push_back("entry " + std::to_string(i + 1) + ": expected " + w.flow + ", " + w.variant + ": " +
+                    w.verdict + " " + w.property + "; got " + got.flow + ", " + got.variant + ": " +
+                    got.verdict + " " + got.property);
+  }
+  return out;
+}
+
+void print_table(std::ostream& out, const std::vector<fl::Row>& rows, const std::vector<OnDriver>& driver) {
   size_t variant_w = 7, flow_w = 4;
   for (const fl::Row& r : rows) {
     variant_w = std::max(variant_w, r.variant.size());
@@ -53,14 +123,16 @@ void print_table(std::ostream& out, const std::vector<fl::Row>& rows) {
   }
   out << std::left << std::setw(int(flow_w) + 2) << "flow" << std::setw(int(variant_w) + 2) << "variant"
       << std::setw(9) << "threads" << std::setw(7) << "pages" << std::setw(7) << "depth"
-      << std::setw(18) << "verdict" << std::setw(18) << "property" << "time\n";
-  for (const fl::Row& r : rows) {
+      << std::setw(18) << "verdict" << std::setw(18) << "property" << std::setw(10) << "time"
+      << "on the driver\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const fl::Row& r = rows[i];
     std::ostringstream secs;
     secs << std::fixed << std::setprecision(1) << r.result.seconds << " s";
     out << std::left << std::setw(int(flow_w) + 2) << r.entry.flow << std::setw(int(variant_w) + 2) << r.variant
         << std::setw(9) << r.threads << std::setw(7) << r.layout.data_pages << std::setw(7)
         << r.result.depth << std::setw(18) << fl::verdict_text(r) << std::setw(18)
-        << property_of(r) << secs.str() << "\n";
+        << property_of(r) << std::setw(10) << secs.str() << driver[i].cell << "\n";
   }
 }
 
@@ -70,6 +142,13 @@ int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress
   std::vector<fl::Entry> entries;
   try {
     entries = selected(args);
+  } catch (const std::invalid_argument& e) {
+    progress << "sgxref check: " << e.what() << "\n";
+    return 2;
+  }
+  std::vector<Expected> expected;
+  try {
+    if (!args.expect.empty()) expected = read_expected(args.expect);
   } catch (const std::invalid_argument& e) {
     progress << "sgxref check: " << e.what() << "\n";
     return 2;
@@ -106,9 +185,23 @@ int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress
              << r.result.seconds << " s)                    \n";
   };
   const std::vector<fl::Row> rows = fl::run_entries(entries, args.sizes, args.jobs, report);
-  print_table(out, rows);
+  std::vector<OnDriver> driver;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    progress << "\r" << line(i) << "on the driver (" << elapsed() << ")          " << std::flush;
+    driver.push_back(on_driver(rows[i]));
+  }
+  progress << "\r" << std::string(60, ' ') << "\r" << std::flush;
+  print_table(out, rows, driver);
   if (json) json << check_json(rows).dump(2) << "\n";
   int status = 0;
+  out << "\nOn the driver: each counterexample replayed step for step (a bug's on the driver "
+         "with that bug's patch); " << kSafeSamples << " random schedules of each SAFE entry.\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    // A counterexample the driver does not show, or a safe schedule it breaks on, is a
+    // model, flow or checker bug.
+    if (!driver[i].ok) status = 1;
+    if (!driver[i].line.empty()) out << "  " << driver[i].line << "\n";
+  }
   for (const fl::Row& r : rows) {
     const bool linux_choices = r.variant == "linux";
     if (r.result.verdict == fl::Verdict3::kVacuous) {
@@ -124,9 +217,15 @@ int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress
     fl::print_timeline(out, r.system, r.layout, *r.result.cex);
   }
   out << "\nnot covered yet: the EAUG fault flow, MODIFY_TYPES and REMOVE_PAGES as flows; "
-         "k-induction and Spacer (PROVEN); replay of counterexamples on the driver; flow "
-         "files.\n";
-  return status;
+         "k-induction and Spacer (PROVEN); flow files.\n";
+  if (args.expect.empty()) return status;
+  bool shown = true;
+  for (const OnDriver& d : driver) shown = shown && d.ok;
+  const std::vector<std::string> diff = differences(rows, expected);
+  out << "\nAgainst " << args.expect << ": " << (diff.empty() ? "every verdict as expected" : "differences")
+      << "\n";
+  for (const std::string& d : diff) out << "  " << d << "\n";
+  return diff.empty() && shown ? 0 : 1;
 }
 
 }  // namespace sgxref::cli

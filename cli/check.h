@@ -1,7 +1,8 @@
 // File: `sgxref check`, the main job: the checker's catalogue (every flow with Linux's
 // choices, each design alternative and each bug switch, against enclave threads), one
 // row per entry, with progress on stderr while it works and each counterexample as a
-// timeline after the table.
+// timeline after the table; each row also says what the driver showed of it
+// (cli/replay.h).
 #pragma once
 
 #include <ostream>
@@ -18,10 +19,18 @@ struct CheckArgs {
   proofs::flows::RunSizes sizes;
   size_t jobs = 2;   // entries run at once
   std::string json;  // given: the rows are written there as JSON too
+  std::string expect;  // given: a table of the verdicts the rows must have
 };
 
-// Returns the exit status: 0 Linux's choices hold, 1 a violation in them or a vacuous
-// entry, 2 an unknown flow or switch, or a JSON file that cannot be written.
+// Returns the exit status: 0 Linux's choices hold, 1 a violation in them, a vacuous
+// entry, a counterexample the driver does not show or a safe schedule it breaks on, 2 an
+// unknown flow or switch, a JSON file that cannot be written or a table that cannot be
+// read. With `expect`, 0 means instead that every row has the table's verdict and
+// property and the driver showed each row as it should; 1 that one did not.
+//
+// The table (proofs/expected-verdicts.txt): one line per entry, in order, with the flow,
+// the variant, SAFE or UNSAFE, and the broken property or "-", separated by tabs; lines
+// starting with '#' are comments.
 int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress);
 
 }  // namespace sgxref::cli

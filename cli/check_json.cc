@@ -1,5 +1,6 @@
 #include "cli/check_json.h"
 
+#include <stdexcept>
 #include <string>
 
 namespace sgxref::cli {
@@ -8,17 +9,7 @@ namespace {
 
 namespace fl = proofs::flows;
 
-const char* verdict_word(fl::Verdict3 v) {
-  switch (v) {
-    case fl::Verdict3::kSafe:
-      return "SAFE";
-    case fl::Verdict3::kUnsafe:
-      return "UNSAFE";
-    case fl::Verdict3::kVacuous:
-      return "VACUOUS";
-  }
-  return "?";
-}
+constexpr const char* kFormat = "sgxref-check-1";
 
 nlohmann::json entry_json(const fl::Row& r) {
   nlohmann::json threads = nlohmann::json::array();
@@ -28,9 +19,10 @@ nlohmann::json entry_json(const fl::Row& r) {
                       {"switches", r.entry.switches},
                       {"threads", threads},
                       {"pages", r.layout.data_pages},
+                      {"enclave_threads", r.layout.enclave_threads},
                       {"bound", r.bound},
                       {"depth", r.result.depth},
-                      {"verdict", verdict_word(r.result.verdict)},
+                      {"verdict", fl::verdict_name(r.result.verdict)},
                       {"seconds", r.result.seconds}};
   j["property"] = r.result.cex ? nlohmann::json(r.result.cex->property) : nlohmann::json(nullptr);
   if (r.result.cex) {
@@ -46,7 +38,37 @@ nlohmann::json entry_json(const fl::Row& r) {
 nlohmann::json check_json(const std::vector<fl::Row>& rows) {
   nlohmann::json entries = nlohmann::json::array();
   for (const fl::Row& r : rows) entries.push_back(entry_json(r));
-  return {{"format", "sgxref-check-1"}, {"entries", entries}};
+  return {{"format", kFormat}, {"entries", entries}};
+}
+
+std::vector<CounterexampleEntry> read_counterexamples(const nlohmann::json& j) {
+  const auto bad = [](const std::string& what) { return std::invalid_argument(what); };
+  if (!j.is_object() || j.value("format", "") != kFormat)
+    throw bad(std::string("not a check's JSON (its \"format\" is not \"") + kFormat + "\")");
+  const nlohmann::json& entries = j.at("entries");
+  if (!entries.is_array()) throw bad("\"entries\" is not an array");
+  std::vector<CounterexampleEntry> out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const nlohmann::json& e = entries[i];
+    if (!e.contains("counterexample") || e["counterexample"].is_null()) continue;
+    const std::string at = "entry " + std::to_string(i) + ": ";
+    try {
+      CounterexampleEntry c;
+      c.index = i;
+      c.entry.flow = e.at("flow").get<std::string>();
+      c.entry.switches = e.at("switches").get<std::vector<std::string>>();
+      c.entry.enclave_threads = e.at("enclave_threads").get<size_t>();
+      c.entry.pages = e.at("pages").get<size_t>();
+      const nlohmann::json& cex = e.at("counterexample");
+      c.property = cex.at("property").get<std::string>();
+      for (const nlohmann::json& s : cex.at("steps"))
+        c.steps.push_back({s.at("thread").get<size_t>(), s.at("point").get<std::string>()});
+      out.push_back(std::move(c));
+    } catch (const nlohmann::json::exception& x) {
+      throw bad(at + x.what());
+    }
+  }
+  return out;
 }
 
 }  // namespace sgxref::cli

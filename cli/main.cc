@@ -1,7 +1,7 @@
 // sgxref: the command-line front end. `check` is the main job: the checker's catalogue
-// (cli/check.h). `selftest` runs the emulator self-check and the kernel selftests' SGX1
-// and SGX2 scenarios on the driver; `simulate` runs one scenario and prints what
-// happened.
+// (cli/check.h). `replay` replays a check's counterexamples on the driver (cli/replay.h).
+// `selftest` runs the emulator self-check and the kernel selftests' SGX1 and SGX2
+// scenarios on the driver; `simulate` runs one scenario and prints what happened.
 // Each command is one add_* function: it declares the command's options to CLI11 and
 // what the command runs once the whole line has parsed.
 #include <CLI/CLI.hpp>
@@ -19,6 +19,7 @@
 #include "cli/check.h"
 #include "cli/memory_budget.h"
 #include "cli/number_arg.h"
+#include "cli/replay.h"
 #include "cli/selfcheck.h"
 #include "cli/simulate.h"
 #include "driver/alternatives.h"
@@ -37,8 +38,7 @@ constexpr uint64_t kMaxEpcPages = uint64_t(1) << 20;
 constexpr const char* kExitCodes =
     "Exit status: 0 success; 1 a violation under Linux's choices, the self-check or a\n"
     "scenario failed, or memory ran out; 2 a bad command line (or none), an unknown flow,\n"
-    "switch or scenario, a command not built yet, or a machine too large for the memory\n"
-    "available.";
+    "switch or scenario, or a machine too large for the memory available.";
 
 // What the command the line selected runs, once the whole line has parsed; returns the
 // exit status. Running after the parse means a bad option later on the line stops the
@@ -174,7 +174,9 @@ void add_check(CLI::App& app, Action& action) {
       "Run the main job: the checker's catalogue. Each driver flow runs against enclave "
       "threads under Linux's choices, each design alternative and each bug switch; Z3 "
       "explores every schedule up to the depth and answers, per entry, SAFE to that depth "
-      "or UNSAFE with the shortest counterexample, printed as a per-thread timeline.");
+      "or UNSAFE with the shortest counterexample, printed as a per-thread timeline. Each "
+      "counterexample is replayed on the driver (a bug switch's on the driver with that "
+      "bug's patch), and 20 random schedules of each SAFE entry.");
   check->add_option("--flows", args->flows, "the flows to run (default: all)")
       ->delimiter(',')
       ->type_name("NAME[,NAME...]");
@@ -199,6 +201,11 @@ void add_check(CLI::App& app, Action& action) {
   add_size_option(check, "--jobs", args->jobs, 1, 64, "entries run at once (default 2)");
   check->add_option("--json", args->json, "also write the rows, with each counterexample's "
                     "schedule, as JSON to FILE")
+      ->type_name("FILE");
+  check->add_option("--expect", args->expect,
+                    "compare the rows with a table of expected verdicts (flow, variant, "
+                    "verdict, property, tab-separated, as proofs/expected-verdicts.txt); "
+                    "the exit status then says whether they match")
       ->type_name("FILE");
   check->footer(kExitCodes);
   check->callback([args, &action] {
@@ -259,18 +266,28 @@ void add_simulate(CLI::App& app, Action& action) {
   });
 }
 
-// A command that exists in name only: whatever follows it, it says so and exits 2.
-void add_not_built(CLI::App& app, Action& action, const std::string& name,
-                   const std::string& what, const std::string& needs) {
-  CLI::App* cmd = app.add_subcommand(name, what + " (not built yet: it needs " + needs + ").");
-  // Its options are not decided yet; a user trying some should still learn it is not
-  // built rather than that the options are unknown.
-  cmd->allow_extras();
-  cmd->callback([&action, name, needs] {
-    action = [name, needs] {
-      std::cerr << "sgxref " << name << ": not built yet (it needs " << needs << ")\n";
-      return 2;
-    };
+void add_replay(CLI::App& app, Action& action) {
+  auto args = std::make_shared<sgxref::cli::ReplayArgs>();
+  CLI::App* replay = app.add_subcommand(
+      "replay",
+      "Replay the counterexamples of a check's JSON (sgxref check --json FILE) on the "
+      "driver, step by step, printing the driver's state after each step and whether the "
+      "driver broke the counterexample's property. A bug switch's counterexample runs on "
+      "the driver built with that bug's patch.");
+  replay->add_option("file", args->file, "the check's JSON")->required()->type_name("FILE");
+  replay->add_option_function<std::string>(
+            "--entry",
+            [args](const std::string& text) {
+              args->entry = size_t(option_u64("--entry", text, Radix::kDecimal));
+            },
+            "only this entry of the file (its index in \"entries\", from 0)")
+      ->type_name("N");
+  replay->add_flag("--brief", args->brief, "one line per counterexample");
+  replay->footer(
+      "Exit status: 0 the driver showed every counterexample's property; 1 it did not show "
+      "one; 2 a bad command line, file or entry.");
+  replay->callback([args, &action] {
+    action = [args] { return sgxref::cli::run_replay(*args, std::cout, std::cerr); };
   });
 }
 
@@ -328,8 +345,7 @@ int main(int argc, char** argv) {
   add_check(app, action);
   add_selftest(app, action);
   add_simulate(app, action);
-  add_not_built(app, action, "replay", "Replay a checker counterexample schedule",
-                "the checker's replay on the driver");
+  add_replay(app, action);
   add_help(app, action);
   try {
     app.parse(argc, argv);

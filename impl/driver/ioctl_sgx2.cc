@@ -47,6 +47,11 @@ int load_error(int err) { return err == -EBUSY ? -EAGAIN : -EFAULT; }
 // CPU inside at this ETRACK leave, so the tracking it started completes. The mask is
 // taken after the ETRACK, so an address space added meanwhile enters tracked.
 int enclave_etrack(Encl& encl) REQUIRES(encl.lock) {
+  // WARN_ON: every caller has loaded the SECS; a leaf on an evicted one is our own bug.
+  if (encl.secs.epc_page == nullptr) {
+    encl.sgx().warn("ETRACK on an evicted SECS");
+    return -EFAULT;
+  }
   kernel::Kernel& k = encl.sgx().kernel();
   const hw::PAddr secs = encl.secs.epc_page->addr;
   if (!kernel::this_cpu().etrack(secs).succeeded()) {

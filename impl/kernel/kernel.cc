@@ -1,6 +1,7 @@
 #include "kernel/kernel.h"
 
 #include "kernel/task.h"
+#include "sched/scheduler.h"
 
 namespace sgxref::kernel {
 
@@ -10,6 +11,7 @@ void Kernel::ipi_mask(uint64_t mask) {
     if ((mask >> cpu & 1) == 0 || (self != nullptr && self->id() == cpu)) continue;
     m_.ipi(cpu);
   }
+  sched::point("ipi_mask.end");
 }
 
 void Kernel::register_device(const std::string& name, FileOps& ops) {

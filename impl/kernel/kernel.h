@@ -27,7 +27,10 @@ class Kernel {
 
   // on_each_cpu_mask with nothing to run: an interrupt to every CPU in `mask` but the
   // caller's own (which is in the kernel, so in no enclave), each one forcing an AEX if
-  // that CPU is inside an enclave. Returns when every interrupt has been delivered.
+  // that CPU is inside an enclave. Returns when every interrupt has been delivered, at
+  // the scheduling point "ipi_mask.end": the call is one synchronous cross-call, so a
+  // schedule can name its end whatever the mask held, while each delivery has its own
+  // point ("ipi.deliver") for schedules that split it.
   void ipi_mask(uint64_t mask);
 
   // A misc device: user space opens it by name.

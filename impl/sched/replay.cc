@@ -1,6 +1,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sched/strategy.h"
 
@@ -16,13 +17,14 @@ const Candidate* find(const Decision& d, int thread) {
 
 class Replay final : public Strategy {
  public:
-  explicit Replay(Schedule plan) : plan_(std::move(plan)) {
+  Replay(Schedule plan, const std::vector<std::string>& also_listed) : plan_(std::move(plan)) {
     for (const Step& s : plan_) listed_.insert(s.point);
+    listed_.insert(also_listed.begin(), also_listed.end());
   }
 
   Pick pick(const Decision& d) override {
     const Candidate* current = d.current_can_continue ? find(d, d.current) : nullptr;
-    if (next_ == plan_.size()) return {current ? current->thread : d.runnable.front().thread, {}};
+    if (next_ == plan_.size()) return past_the_plan(d, current);
     if (current != nullptr && !listed(current->point)) return {current->thread, {}};
     const Step& want = plan_[next_];
     const Candidate* chosen = find(d, want.thread);
@@ -51,6 +53,17 @@ class Replay final : public Strategy {
  private:
   bool listed(const char* point) const { return listed_.count(point) != 0; }
 
+  // The current thread runs on, then the lowest id; one spinning on another thread's
+  // progress (yielded) lets the lowest other go first, so the run still ends.
+  static Pick past_the_plan(const Decision& d, const Candidate* current) {
+    if (current != nullptr && d.current_yielded) {
+      for (const Candidate& c : d.runnable) {
+        if (c.thread != current->thread) return {c.thread, {}};
+      }
+    }
+    return {current ? current->thread : d.runnable.front().thread, {}};
+  }
+
   std::string at() const {
     const Step& want = plan_[next_];
     return "step " + std::to_string(next_) + " (" + std::to_string(want.thread) + '@' + want.point +
@@ -64,8 +77,8 @@ class Replay final : public Strategy {
 
 }  // namespace
 
-std::unique_ptr<Strategy> replay(Schedule plan) {
-  return std::make_unique<Replay>(std::move(plan));
+std::unique_ptr<Strategy> replay(Schedule plan, const std::vector<std::string>& also_listed) {
+  return std::make_unique<Replay>(std::move(plan), also_listed);
 }
 
 }  // namespace sgxref::sched

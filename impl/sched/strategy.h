@@ -58,7 +58,10 @@ std::unique_ptr<Strategy> pct(uint64_t seed, int depth, int steps);
 // counterexample may list only the points it knows. When the listed thread cannot run
 // and nobody else may run on, or it reaches another listed point than its step says, the
 // run ends with a divergence; so does a run that ends before the plan does. Past the
-// plan's end the current thread runs on, then the lowest id.
-std::unique_ptr<Strategy> replay(Schedule plan);
+// plan's end the current thread runs on, then the lowest id (a current thread that spins
+// on another's progress lets the lowest other go first). Points in `also_listed` are
+// listed although no step names them, so a plan that does not pass one there diverges
+// if the run does (a checker's counterexample lists its whole vocabulary this way).
+std::unique_ptr<Strategy> replay(Schedule plan, const std::vector<std::string>& also_listed = {});
 
 }  // namespace sgxref::sched

@@ -1,8 +1,10 @@
 #include "user/enclave_image.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "hw/address.h"
+#include "uapi/tcs.h"
 
 namespace sgxref::user {
 
@@ -23,6 +25,18 @@ uapi::Secs make_secs(const EnclaveImage& image, uint64_t base) {
   secs.attributes = image.attributes;
   secs.xfrm = image.xfrm;
   return secs;
+}
+
+std::vector<uint8_t> tcs_page(uint64_t ssa, uint64_t entry) {
+  uapi::Tcs t{};
+  t.ssa_offset = ssa;
+  t.nr_ssa_frames = 1;
+  t.entry_offset = entry;
+  t.fs_limit = 0xFFFFFFFF;
+  t.gs_limit = 0xFFFFFFFF;
+  std::vector<uint8_t> page(hw::kPageSize);
+  std::memcpy(page.data(), &t, sizeof t);
+  return page;
 }
 
 }  // namespace sgxref::user

@@ -36,4 +36,8 @@ uint64_t enclave_size(const EnclaveImage& image);
 // The SECS ECREATE gets for `image` at `base`.
 uapi::Secs make_secs(const EnclaveImage& image, uint64_t base);
 
+// A TCS page with one SSA frame at enclave offset `ssa`, entering at offset `entry`,
+// FS and GS limits all ones, the rest zero.
+std::vector<uint8_t> tcs_page(uint64_t ssa, uint64_t entry);
+
 }  // namespace sgxref::user

@@ -1,6 +1,5 @@
 #include "user/test_encl.h"
 
-#include <cstring>
 #include <stdexcept>
 
 #include "hw/address.h"
@@ -154,23 +153,7 @@ std::vector<uint8_t> assemble(const Layout& l) {
   return code;
 }
 
-namespace {
-
 namespace sf = uapi::secinfo_flag;
-
-std::vector<uint8_t> tcs_page(uint64_t ssa) {
-  uapi::Tcs t{};
-  t.ssa_offset = ssa;
-  t.nr_ssa_frames = 1;
-  t.entry_offset = kText;
-  t.fs_limit = 0xFFFFFFFF;
-  t.gs_limit = 0xFFFFFFFF;
-  std::vector<uint8_t> page(hw::kPageSize);
-  std::memcpy(page.data(), &t, sizeof t);
-  return page;
-}
-
-}  // namespace
 
 EnclaveImage image() {
   using kernel::PROT_EXEC;
@@ -178,8 +161,8 @@ EnclaveImage image() {
   using kernel::PROT_WRITE;
   constexpr uint64_t kReg = sf::type(uapi::PageType::kReg);
 
-  std::vector<uint8_t> tcs = tcs_page(kSsa1);
-  const std::vector<uint8_t> tcs2 = tcs_page(kSsa2);
+  std::vector<uint8_t> tcs = tcs_page(kSsa1, kText);
+  const std::vector<uint8_t> tcs2 = tcs_page(kSsa2, kText);
   tcs.insert(tcs.end(), tcs2.begin(), tcs2.end());
 
   std::vector<uint8_t> text = assemble(kLayout);

@@ -106,16 +106,21 @@ std::vector<Row> run_entries(const std::vector<Entry>& entries, const RunSizes& 
   return rows;
 }
 
-std::string verdict_text(const Row& r) {
-  switch (r.result.verdict) {
+const char* verdict_name(Verdict3 v) {
+  switch (v) {
     case Verdict3::kSafe:
-      return "SAFE to depth " + std::to_string(r.result.depth);
+      return "SAFE";
     case Verdict3::kUnsafe:
       return "UNSAFE";
     case Verdict3::kVacuous:
       return "VACUOUS";
   }
   return "?";
+}
+
+std::string verdict_text(const Row& r) {
+  const std::string name = verdict_name(r.result.verdict);
+  return r.result.verdict == Verdict3::kSafe ? name + " to depth " + std::to_string(r.result.depth) : name;
 }
 
 }  // namespace sgxref::proofs::flows

@@ -65,6 +65,8 @@ struct Progress {
 std::vector<Row> run_entries(const std::vector<Entry>& entries, const RunSizes& sizes,
                              size_t jobs, const Progress& progress);
 
+// "SAFE", "UNSAFE", "VACUOUS".
+const char* verdict_name(Verdict3 v);
 // "SAFE to depth 22", "UNSAFE", "VACUOUS".
 std::string verdict_text(const Row& r);
 

@@ -14,8 +14,11 @@ enum Label : int64_t {
   kEenter,
   kEaccept,
   kEexit,
-  kFaultLock,    // the fault handler (sgx_vma_fault): encl->lock
-  kFaultLoad,    //   sgx_encl_load_page, then the PTE
+  kLookupLock,   // the fault handler (sgx_vma_fault): the page looked up, under the
+  kLookup,       //   mutex (impl/driver's page_array needs it where Linux's xa_load
+                 //   does not), and the mutex dropped
+  kFaultLock,    //   encl->lock's point
+  kFaultLoad,    //   the mutex taken; sgx_encl_load_page, then the PTE
   kFaultUnlock,  //   the mutex dropped; back to the faulting instruction
   kEnd,
 };
@@ -42,7 +45,7 @@ void page_fault(const D& d, Thread<D>& me, const arch::Outcome<D>& out, const ty
   const typename D::Bool pf = when && out.kind == arch::kind::kPf;
   me.fault = ite(pf, out.addr, me.fault);
   me.back = ite(pf, d.num(here), me.back);
-  go_if(d, me, pf, kFaultLock);
+  go_if(d, me, pf, kLookupLock);
 }
 
 // EENTER or ERESUME when `when`; a success is an entry, after the ioctl's return or not.
@@ -71,19 +74,24 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
                 int64_t(l.data_pages), int64_t(ioctl_length)};
   Program p{"enclave thread " + std::to_string(e + 1), f.cpu, {}};
   p.instrs.resize(kEnd);
-  p.instrs[kEenter] = make_instr("ENCLU[EENTER].end", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kEenter] = make_instr("eenter.end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
     go_if(d, me, enter(d, f, w, me, d.lit(true), false, kEenter), kEaccept);
   });
-  p.instrs[kEaccept] = make_instr("ENCLU[EACCEPT].end", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kEaccept] = make_instr("eaccept.end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
     const typename D::Bool in = inside(d, f, w);
     enter(d, f, w, me, !in, true, kEaccept);
+    // The walk to the target page sets its Accessed bit (the SECINFO, on the SSA page,
+    // never faults first).
+    const typename D::Int page = me.index + f.first;
+    const typename D::Bool walked = in && arch::pte_of(d, w.hw, d.num(f.cpu), page).present;
+    put(d, w.accessed, page, walked, Flag<D>{d.lit(true)});
     const arch::SecInfo<D> si = secinfo(d, restricted_rights());
     const arch::Outcome<D> out = leaf_if(d, w, in, [](const D& dd, arch::State<D>& s, const arch::AcceptOp<D>& op) {
       return arch::eaccept(dd, s, op);
-    }, arch::AcceptOp<D>{d.num(f.cpu), d.num(f.ssa), me.index + f.first, si});
+    }, arch::AcceptOp<D>{d.num(f.cpu), d.num(f.ssa), page, si});
     // A fault is an AEX: ERESUME runs the EACCEPT again, after the fault handler for a #PF.
     page_fault(d, me, out, in, kEaccept);
     const typename D::Bool answered = in && !arch::faulted(out);
@@ -94,7 +102,7 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
     me.index = ite(answered, me.index + 1, me.index);
     go_if(d, me, answered && !(me.index < f.n), kEexit);
   });
-  p.instrs[kEexit] = make_instr("ENCLU[EEXIT]", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kEexit] = make_instr("eexit.end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
     const typename D::Bool in = inside(d, f, w);
@@ -107,35 +115,39 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
   // ERESUME, EENTER and EEXIT name their own point: the instruction that runs first.
   const auto entry_point = [f](const char* own) {
     return [f, own](const World<C>& w, size_t) {
-      return w.hw.cpu[size_t(f.cpu)].mode ? std::string(own) : std::string("ENCLU[ERESUME].end");
+      return w.hw.cpu[size_t(f.cpu)].mode ? std::string(own) : std::string("eresume.end");
     };
   };
-  p.instrs[kEaccept].point_at = entry_point("ENCLU[EACCEPT].end");
-  p.instrs[kEexit].point_at = entry_point("ENCLU[EEXIT]");
+  p.instrs[kEaccept].point_at = entry_point("eaccept.end");
+  p.instrs[kEexit].point_at = entry_point("eexit.end");
 
+  // Every page of the flows is in page_array: the look-up finds it and changes nothing.
+  p.instrs[kLookupLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
+    reach_lock(d, w, t, kLookup);
+  }, kHoldsMutex);
+  p.instrs[kLookup] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
+    go_if(d, w.th[t], d.lit(true), kFaultLock);
+  }, kHoldsMutex);
   p.instrs[kFaultLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
-    lock_mutex(d, w, t);
-    go_if(d, w.th[t], d.lit(true), kFaultLoad);
-  }, kMutexFree);
+    reach_lock(d, w, t, kFaultLoad);
+  }, kHoldsMutex);
   // A page the reclaimer holds is VM_FAULT_NOPAGE: back to the instruction, which faults
-  // again until the reclaimer is done. A failed load is SIGBUS: the thread dies.
-  p.instrs[kFaultLoad] = make_instr("vmf_insert_pfn", [=](const auto& d, auto& w, size_t t) {
+  // again until the reclaimer is done. A failed load is SIGBUS: the thread dies. Past
+  // the last ELDU, vmf_insert_pfn and the unlock come with no scheduling point between.
+  p.instrs[kFaultLoad] = make_instr("eldu.end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
+    lock_mutex(d, w, t);
     const LoadStep<D> load = load_page_step(d, l, w, me.fault, d.lit(true));
     leaf_if(d, w, load.in, [](const D& dd, arch::State<D>& s, const arch::PteSetOp<D>& op) {
       return arch::pte_set(dd, s, op);
     }, arch::PteSetOp<D>{d.num(0), me.fault, at(d, w.drv.pages, me.fault, &PageRecord<D>::slot),
                          d.lit(true), d.lit(false)});
-    go_if(d, me, load.in || load.busy, kFaultUnlock);
-    w.drv.mutex = ite(load.failed, d.num(0), w.drv.mutex);
-    go_if(d, me, load.failed, kEnd);
-  });
-  p.instrs[kFaultLoad].point_at = [](const World<C>& w, size_t t) {
-    const PageRecord<C>& rec = w.drv.pages[size_t(w.th[t].fault)];
-    return rec.resident || rec.reclaim ? "vmf_insert_pfn" : "ENCLS[ELDU].end";
-  };
-  p.instrs[kFaultUnlock] = make_instr("encl->lock.unlock", [](const auto& d, auto& w, size_t t) {
+    continue_region_if(me, load.in || load.busy);
+    me.back = ite(load.failed, d.num(kEnd), me.back);
+    go_if(d, me, load.in || load.busy || load.failed, kFaultUnlock);
+  }, kHoldsMutex);
+  p.instrs[kFaultUnlock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
     unlock_mutex(d, w);
     me.pc = me.back;

@@ -17,7 +17,7 @@
 namespace sgxref::proofs::flows {
 
 // One step of a counterexample: the thread that moved (threads.size(): none could) and
-// the point its step ended at.
+// the scheduling point its step ended at ("" when it ended at none and ran on).
 struct FlowStep {
   size_t thread;
   std::string point;

@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "flows/layout.h"
+#include "flows/program.h"
 #include "flows/world.h"
 
 namespace sgxref::proofs::flows {
@@ -22,7 +23,8 @@ arch::Outcome<D> leaf_if(const D& d, World<D>& w, const typename D::Bool& when, 
   return out;
 }
 
-// on_each_cpu_mask over the enclave's CPUs: every CPU but the kernel's own, when `when`.
+// on_each_cpu_mask over the enclave's CPUs: every CPU but the kernel's own, when `when`;
+// the driver's call ends at the scheduling point "ipi_mask.end".
 template <model::Domain D>
 void ipi_enclave_cpus(const D& d, World<D>& w, const typename D::Bool& when) {
   for (size_t c = 0; c < w.hw.cpu.size(); ++c) {
@@ -41,10 +43,13 @@ arch::Outcome<D> etrack_if(const D& d, World<D>& w, const typename D::Bool& when
   }, arch::EtrackOp<D>{d.num(Layout::kernel_cpu()), w.drv.secs});
 }
 
-// encl->lock: free, taken by thread `t`, dropped.
+// encl->lock. As in the driver, mutex_lock's scheduling point comes before the lock is
+// taken: a flow's lock instruction only reaches that point, and each instruction of the
+// critical section takes the mutex as it starts (a no-op when its thread holds it), so
+// it is ready only while the mutex is free or its own.
 template <model::Domain D>
-typename D::Bool mutex_free(const D& d, const World<D>& w) {
-  return w.drv.mutex == d.num(0);
+typename D::Bool mutex_free_or_mine(const D& d, const World<D>& w, size_t t) {
+  return w.drv.mutex == d.num(0) || w.drv.mutex == d.num(int64_t(t) + 1);
 }
 template <model::Domain D>
 void lock_mutex(const D& d, World<D>& w, size_t t) {
@@ -54,8 +59,34 @@ template <model::Domain D>
 void unlock_mutex(const D& d, World<D>& w) {
   w.drv.mutex = d.num(0);
 }
-// The readiness of an instruction that takes the mutex (program.h's `ready`).
-inline constexpr auto kMutexFree = [](const auto& d, const auto& w, size_t) { return mutex_free(d, w); };
+// The readiness of an instruction inside the critical section (program.h's `ready`).
+inline constexpr auto kHoldsMutex = [](const auto& d, const auto& w, size_t t) {
+  return mutex_free_or_mine(d, w, t);
+};
+
+// When `when`, the step ends at no scheduling point of the driver: its region goes on
+// into the thread's next step, before any other thread moves.
+template <model::Domain D>
+void continue_region_if(Thread<D>& me, const typename D::Bool& when) {
+  me.off_point = me.off_point || when;
+  me.runs_on = me.runs_on || when;
+}
+
+// When `when`, the thread's next step comes before any other thread's (world.h's
+// `runs_on`); the step still ends at its point.
+template <model::Domain D>
+void run_on_if(Thread<D>& me, const typename D::Bool& when) {
+  me.runs_on = me.runs_on || when;
+}
+
+// A lock instruction: the thread reaches encl->lock's point, and takes the lock in its
+// next step at once if it is free (ready only then: reaching the point changes nothing
+// another thread sees, so it may as well wait until the lock is free).
+template <model::Domain D>
+void reach_lock(const D& d, World<D>& w, size_t t, int64_t next) {
+  go_if(d, w.th[t], d.lit(true), next);
+  run_on_if(w.th[t], d.lit(true));
+}
 
 // A concrete SECINFO as domain values.
 template <model::Domain D>

@@ -9,14 +9,14 @@ namespace {
 
 enum Label : int64_t {
   kIsolate,      // the LRU scanned: the batch
-  kMarkLock,     // per page: encl->lock
-  kMark,         //   marked, the mutex dropped
-  kZap,          // per page: its PTEs zapped
-  kBlockLock,    //   encl->lock
-  kEblock,       //   EBLOCK
+  kMarkLock,     // per page: aged (skipped if young), then encl->lock's point
+  kMark,         //   the mutex taken, the page marked, the mutex dropped
+  kZap,          // per page: its PTEs zapped, the TLB shootdown's IPI
+  kBlockLock,    //   encl->lock's point
+  kEblock,       //   the mutex taken, EBLOCK
   kBlockUnlock,  //   the mutex dropped
-  kWriteLock,    // per page: encl->lock
-  kEwb,          //   EWB
+  kWriteLock,    // per page: encl->lock's point
+  kEwb,          //   the mutex taken, EWB
   kEtrack,       //   not tracked: ETRACK
   kEwbRetry,     //   EWB again
   kIpi,          //   still not tracked: the IPI
@@ -42,15 +42,19 @@ typename D::Int next_victim(const D& d, const Shape& f, const World<D>& w, const
   return r;
 }
 
-// The cursor moves to the next page of the batch: `more` there, `done` at the end of the
-// pass (the cursor back at the batch's first page).
+// When `when`, the cursor moves to the next page of the batch: `more` there, `done` at the
+// end of the pass (the cursor back at the batch's first page), or the end of the batch
+// when aging left no page in it.
 template <model::Domain D>
-void advance(const D& d, const Shape& f, World<D>& w, Thread<D>& me, int64_t more, int64_t done) {
+void advance(const D& d, const Shape& f, World<D>& w, Thread<D>& me, const typename D::Bool& when,
+             int64_t more, int64_t done) {
   const typename D::Int next = next_victim(d, f, w, me.index + 1);
   const typename D::Bool end = !(next < f.pages);
-  me.index = ite(end, next_victim(d, f, w, d.num(0)), next);
-  go_if(d, me, end, done);
-  go_if(d, me, !end, more);
+  const typename D::Int first = next_victim(d, f, w, d.num(0));
+  me.index = ite(when, ite(end, first, next), me.index);
+  go_if(d, me, when && end && first < f.pages, done);
+  go_if(d, me, when && end && !(first < f.pages), kEnd);
+  go_if(d, me, when && !end, more);
 }
 
 template <model::Domain D>
@@ -99,7 +103,9 @@ Program reclaimer(const Layout& l, const Variant& v) {
 
   Program p{"ksgxd", f.cpu, {}};
   p.instrs.resize(kEnd);
-  p.instrs[kIsolate] = make_instr("lru.lock", [=](const auto& d, auto& w, size_t t) {
+  // The LRU's lock is no scheduling point the flows share: the thread runs on into the
+  // first page's aging.
+  p.instrs[kIsolate] = make_instr("", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
     for (int64_t page = f.first; page < f.pages; ++page) {
       auto& rec = w.drv.pages[size_t(page)];
@@ -109,44 +115,59 @@ Program reclaimer(const Layout& l, const Variant& v) {
     const auto none = !(me.index < f.pages);
     go_if(d, me, none, kEnd);
     go_if(d, me, !none, kMarkLock);
+    continue_region_if(me, d.lit(true));
   });
+  // sgx_reclaimer_age: a page whose Accessed bit was set goes back to the LRU (the bit
+  // cleared), and the thread runs on to the next page's aging.
   p.instrs[kMarkLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock_mutex(d, w, t);
-    go_if(d, w.th[t], d.lit(true), kMark);
-  }, kMutexFree);
-  p.instrs[kMark] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
+    using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
+    const typename D::Bool young = at(d, w.accessed, me.index).on;
+    put(d, w.accessed, me.index, young, Flag<D>{d.lit(false)});
+    put(d, w.drv.pages, me.index, young, &PageRecord<D>::isolated, d.lit(false));
+    go_if(d, me, !young, kMark);
+    advance(d, f, w, me, young, kMarkLock, kZap);
+    continue_region_if(me, young);
+    // At the lock's point: it takes the lock at once if it is free (reach_lock).
+    run_on_if(me, !young && mutex_free_or_mine(d, w, t));
+  });
+  p.instrs[kMark] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
+    auto& me = w.th[t];
+    lock_mutex(d, w, t);
     put(d, w.drv.pages, me.index, d.lit(true), &PageRecord<std::decay_t<decltype(d)>>::reclaim, d.lit(true));
     unlock_mutex(d, w);
-    advance(d, f, w, me, kMarkLock, kZap);
-  });
-  p.instrs[kZap] = make_instr("sgx_zap_enclave_ptes", [=](const auto& d, auto& w, size_t t) {
+    advance(d, f, w, me, d.lit(true), kMarkLock, kZap);
+  }, kHoldsMutex);
+  // The zap's TLB shootdown IPIs the CPUs of the enclave's address space, as the
+  // driver's own IPIs do: a thread inside exits.
+  p.instrs[kZap] = make_instr("ipi_mask.end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::PteClearOp<D>& op) {
       return arch::pte_clear(dd, s, op);
     }, arch::PteClearOp<D>{d.num(0), w.th[t].index});
+    put(d, w.accessed, w.th[t].index, d.lit(true), Flag<D>{d.lit(false)});
+    ipi_enclave_cpus(d, w, d.lit(true));
     go_if(d, w.th[t], d.lit(true), kBlockLock);
   });
-  p.instrs[kBlockLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock_mutex(d, w, t);
-    go_if(d, w.th[t], d.lit(true), kEblock);
-  }, kMutexFree);
-  p.instrs[kEblock] = make_instr("ENCLS[EBLOCK].end", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kBlockLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
+    reach_lock(d, w, t, kEblock);
+  }, kHoldsMutex);
+  p.instrs[kEblock] = make_instr("eblock.end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
+    lock_mutex(d, w, t);
     const auto out = leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::PageOp<D>& op) {
       return arch::eblock(dd, s, op);
     }, arch::PageOp<D>{d.num(f.cpu), victim_slot(d, w, w.th[t])});
     w.ghost.warn = w.ghost.warn || !succeeded(out);
     go_if(d, w.th[t], d.lit(true), kBlockUnlock);
-  });
-  p.instrs[kBlockUnlock] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
+  }, kHoldsMutex);
+  p.instrs[kBlockUnlock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
     unlock_mutex(d, w);
-    advance(d, f, w, w.th[t], kZap, kWriteLock);
+    advance(d, f, w, w.th[t], d.lit(true), kZap, kWriteLock);
   });
-  p.instrs[kWriteLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock_mutex(d, w, t);
-    go_if(d, w.th[t], d.lit(true), kEwb);
-  }, kMutexFree);
+  p.instrs[kWriteLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
+    reach_lock(d, w, t, kEwb);
+  }, kHoldsMutex);
   // sgx_encl_ewb's attempts: an EWB, then (not tracked, and the retry is there) the
   // next step of the flow, or the page written out.
   const auto ewb_attempt = [=](int64_t retry_at, bool retries) {
@@ -158,20 +179,24 @@ Program reclaimer(const Layout& l, const Variant& v) {
       written(d, w, me, !retry, succeeded(out));
     };
   };
-  p.instrs[kEwb] = make_instr("ENCLS[EWB].end", ewb_attempt(kEtrack, !f.skips_etrack_retry));
-  p.instrs[kEtrack] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
+  const auto first_ewb = ewb_attempt(kEtrack, !f.skips_etrack_retry);
+  p.instrs[kEwb] = make_instr("ewb.end", [=](const auto& d, auto& w, size_t t) {
+    lock_mutex(d, w, t);
+    first_ewb(d, w, t);
+  }, kHoldsMutex);
+  p.instrs[kEtrack] = make_instr("etrack.end", [=](const auto& d, auto& w, size_t t) {
     const auto out = etrack_if(d, w, d.lit(true));
     // Linux WARNs when this ETRACK fails, unless with a #PF.
     w.ghost.warn = w.ghost.warn || (!succeeded(out) && !(out.kind == arch::kind::kPf));
     go_if(d, w.th[t], d.lit(true), kEwbRetry);
   });
-  p.instrs[kEwbRetry] = make_instr("ENCLS[EWB].end", ewb_attempt(kIpi, !f.skips_ipi_retry));
-  p.instrs[kIpi] = make_instr("ipi.deliver", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kEwbRetry] = make_instr("ewb.end", ewb_attempt(kIpi, !f.skips_ipi_retry));
+  p.instrs[kIpi] = make_instr("ipi_mask.end", [=](const auto& d, auto& w, size_t t) {
     ipi_enclave_cpus(d, w, d.lit(true));
     go_if(d, w.th[t], d.lit(true), kEwbLast);
   });
-  p.instrs[kEwbLast] = make_instr("ENCLS[EWB].end", ewb_attempt(kEnd, false));
-  p.instrs[kEwbSecs] = make_instr("ENCLS[EWB].end", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kEwbLast] = make_instr("ewb.end", ewb_attempt(kEnd, false));
+  p.instrs[kEwbSecs] = make_instr("ewb.end", [=](const auto& d, auto& w, size_t t) {
     const auto va = lowest_va(d, w);
     const auto out = ewb_if(d, f, w, d.lit(true), w.drv.secs, d.num(l.secs_blob()));
     const auto ok = succeeded(out);
@@ -182,9 +207,9 @@ Program reclaimer(const Layout& l, const Variant& v) {
     w.drv.secs_resident = w.drv.secs_resident && !ok;
     go_if(d, w.th[t], d.lit(true), kWriteUnlock);
   });
-  p.instrs[kWriteUnlock] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kWriteUnlock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
     unlock_mutex(d, w);
-    advance(d, f, w, w.th[t], kWriteLock, kEnd);
+    advance(d, f, w, w.th[t], d.lit(true), kWriteLock, kEnd);
   });
   return p;
 }

@@ -11,14 +11,15 @@ using Alt = driver::Alternatives;
 
 // The instructions, in program order.
 enum Label : int64_t {
-  kLock,         // mutex_lock(&encl->lock), before a page
-  kEmodpr,       // the driver's type check and EMODPR
+  kLock,         // mutex_lock(&encl->lock)'s point, before a page
+  kEmodpr,       // the mutex taken; the driver's type check and EMODPR
   kEtrack,       // the ETRACK flow: ETRACK
   kIpiRetry,     //   it refused: IPI the enclave's CPUs
   kEtrackRetry,  //   and ETRACK once more
   kIpi,          //   the IPI that ends the tracking
   kUnlock,       // mutex_unlock(&encl->lock), after a page
-  kLockTail,     // batched, lock per page: the mutex again for the ETRACK after the range
+  kLockTail,     // batched, lock per page: the mutex's point again for the ETRACK after
+                 // the range
   kUnlockTail,   // the mutex dropped after the range, and the return
   kEnd,
 };
@@ -121,16 +122,17 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
 
   Program p{"RESTRICT_PERMISSIONS", f.cpu, {}};
   p.instrs.resize(kEnd);
-  p.instrs[kLock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock_mutex(d, w, t);
-    go_if(d, w.th[t], d.lit(true), kEmodpr);
-  }, kMutexFree);
+  p.instrs[kLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
+    reach_lock(d, w, t, kEmodpr);
+  }, kHoldsMutex);
 
   // sgx_encl_load_page first: each step of it an ELDU until the page is in; then the
-  // driver's type check and EMODPR.
-  p.instrs[kEmodpr] = make_instr("ENCLS[EMODPR].end", [=](const auto& d, auto& w, size_t t) {
+  // driver's type check and EMODPR. A busy page or the wrong type reach no leaf: the
+  // thread runs on to the unlock.
+  p.instrs[kEmodpr] = make_instr("emodpr.end", [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
+    lock_mutex(d, w, t);
     const typename D::Int page = me.index + f.first;
     const LoadStep<D> load = load_page_step(d, l, w, page, d.lit(true));
     page_failed(d, f, w, me, load.busy, ret::kEagain);
@@ -147,62 +149,66 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     w.ghost.warn = w.ghost.warn || (reg && arch::faulted(out));
     page_failed(d, f, w, me, load.in && !reg, ret::kEinval);
     page_failed(d, f, w, me, reg && !succeeded(out), ret::kEfault);
+    continue_region_if(me, load.busy || (load.in && !reg));
     const typename D::Bool ok = reg && succeeded(out);
     const bool etrack_per_page = !f.batched && !f.skips_etrack;
     go_if(d, me, ok && d.lit(etrack_per_page), kEtrack);
     if (!etrack_per_page) page_done(d, f, w, me, ok);
-  });
+  }, kHoldsMutex);
   p.instrs[kEmodpr].point_at = [f](const World<C>& w, size_t t) {
-    const PageRecord<C>& rec = w.drv.pages[size_t(w.th[t].index + f.first)];
-    return rec.resident || rec.reclaim ? "ENCLS[EMODPR].end" : "ENCLS[ELDU].end";
+    return w.drv.pages[size_t(w.th[t].index + f.first)].resident ? "emodpr.end" : "eldu.end";
   };
 
   // After the range (batched) the mutex was dropped since the last EMODPR: the SECS may
   // have followed its children out, and is loaded back first.
-  p.instrs[kEtrack] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kEtrack] = make_instr("etrack.end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
+    lock_mutex(d, w, t);
     const auto secs = load_secs_step(d, l, w, d.lit(!f.skips_secs_reload));
+    continue_region_if(me, secs.busy);
     const auto go = secs.in || d.lit(f.skips_secs_reload);
-    // A leaf on a SECS the driver does not have in the EPC is a driver bug.
-    w.ghost.warn = w.ghost.warn || (go && !w.drv.secs_resident);
-    const auto out = etrack_if(d, w, go);
-    w.ghost.warn = w.ghost.warn || (go && arch::faulted(out));
-    go_if(d, me, go && succeeded(out), kIpi);
-    go_if(d, me, go && !succeeded(out) && !arch::faulted(out), kIpiRetry);
-    etrack_flow_done(d, f, w, me, (go && arch::faulted(out)) || secs.busy || secs.failed, d.lit(false));
-  });
+    // The driver's WARN_ON: a leaf on a SECS it does not have in the EPC is its own bug,
+    // and the ETRACK flow fails without the leaf.
+    const auto evicted = go && !w.drv.secs_resident;
+    w.ghost.warn = w.ghost.warn || evicted;
+    continue_region_if(me, evicted);
+    const auto out = etrack_if(d, w, go && !evicted);
+    go_if(d, me, go && !evicted && succeeded(out), kIpi);
+    go_if(d, me, go && !evicted && !succeeded(out), kIpiRetry);
+    etrack_flow_done(d, f, w, me, evicted || secs.busy || secs.failed, d.lit(false));
+  }, kHoldsMutex);
   p.instrs[kEtrack].point_at = [f](const World<C>& w, size_t) {
-    return w.drv.secs_resident || f.skips_secs_reload ? "ENCLS[ETRACK].end" : "ENCLS[ELDU].end";
+    return w.drv.secs_resident || f.skips_secs_reload ? "etrack.end" : "eldu.end";
   };
-  p.instrs[kIpiRetry] = make_instr("ipi.deliver", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kIpiRetry] = make_instr("ipi_mask.end", [=](const auto& d, auto& w, size_t t) {
     ipi_enclave_cpus(d, w, d.lit(true));
     go_if(d, w.th[t], d.lit(true), kEtrackRetry);
   });
-  p.instrs[kEtrackRetry] = make_instr("ENCLS[ETRACK].end", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kEtrackRetry] = make_instr("etrack.end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
     const auto out = etrack_if(d, w, d.lit(true));
-    w.ghost.warn = w.ghost.warn || arch::faulted(out);
     go_if(d, me, succeeded(out), kIpi);
     etrack_flow_done(d, f, w, me, !succeeded(out), d.lit(false));
   });
-  p.instrs[kIpi] = make_instr("ipi.deliver", [=](const auto& d, auto& w, size_t t) {
+  // Without its IPI (the bug) the flow reaches no scheduling point before the unlock.
+  p.instrs[kIpi] = make_instr("ipi_mask.end", [=](const auto& d, auto& w, size_t t) {
     ipi_enclave_cpus(d, w, d.lit(!f.skips_ipi));
+    continue_region_if(w.th[t], d.lit(f.skips_ipi));
     etrack_flow_done(d, f, w, w.th[t], d.lit(true), d.lit(true));
   });
 
-  p.instrs[kUnlock] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
+  p.instrs[kUnlock] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
     unlock_mutex(d, w);
     const auto more = me.rv == ret::kOk && me.index < f.n;
     go_if(d, me, more, kLock);
     after_loop(d, f, w, me, !more);
   });
-  p.instrs[kLockTail] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
-    lock_mutex(d, w, t);
+  p.instrs[kLockTail] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
     w.th[t].tail = d.lit(true);
-    go_if(d, w.th[t], d.lit(true), kEtrack);
-  }, kMutexFree);
-  p.instrs[kUnlockTail] = make_instr("encl->lock.unlock", [=](const auto& d, auto& w, size_t t) {
+    reach_lock(d, w, t, kEtrack);
+  }, kHoldsMutex);
+  p.instrs[kUnlockTail] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
     unlock_mutex(d, w);
     finish(d, f, w, w.th[t], d.lit(true));
   });

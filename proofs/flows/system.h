@@ -25,17 +25,22 @@ typename D::Bool ended(const D& d, const System& sys, const World<D>& w, size_t 
   return d.num(int64_t(sys.length(t))) <= w.th[t].pc;
 }
 
-// Thread `t` has a next step and may take it now.
+// Thread `t` has a next step and may take it now: its instruction is ready, and no other
+// thread must go on first (runs_on).
 template <model::Domain D>
 typename D::Bool ready(const D& d, const System& sys, const World<D>& w, size_t t) {
+  typename D::Bool others_parked = d.lit(true);
+  for (size_t u = 0; u < w.th.size(); ++u) {
+    if (u != t) others_parked = others_parked && !w.th[u].runs_on;
+  }
   const std::vector<Instr>& prog = sys.threads[t].instrs;
   if constexpr (!D::kSymbolic) {
     const size_t pc = size_t(w.th[t].pc);
-    return pc < prog.size() && prog[pc].ready(d, w, t);
+    return others_parked && pc < prog.size() && prog[pc].ready(d, w, t);
   } else {
     typename D::Bool r = d.lit(false);
     for (size_t p = 0; p < prog.size(); ++p) r = r || (w.th[t].pc == int64_t(p) && prog[p].ready(d, w, t));
-    return r;
+    return others_parked && r;
   }
 }
 
@@ -50,27 +55,38 @@ typename D::Bool stuck(const D& d, const System& sys, const World<D>& w) {
   return !any_ready && !all_ended;
 }
 
-// The world after thread `t` takes its next step (unchanged if it has ended).
+// The world after thread `t` takes its next step (unchanged if it has ended). A step
+// ends at a scheduling point unless it says it runs on.
 template <model::Domain D>
 World<D> step(const D& d, const System& sys, const World<D>& w, size_t t) {
   const std::vector<Instr>& prog = sys.threads[t].instrs;
+  World<D> start = w;
+  start.th[t].off_point = d.lit(false);
+  start.th[t].runs_on = d.lit(false);
+  // A thread that has ended goes on no more.
+  const auto stop_if_ended = [&](World<D>& x) {
+    x.th[t].runs_on = x.th[t].runs_on && !ended(d, sys, x, t);
+  };
   if constexpr (!D::kSymbolic) {
-    World<D> next = w;
     const size_t pc = size_t(w.th[t].pc);
-    if (pc < prog.size()) prog[pc].run(d, next, t);
-    return next;
+    if (pc >= prog.size()) return w;
+    prog[pc].run(d, start, t);
+    stop_if_ended(start);
+    return start;
   } else {
     World<D> next = w;
     for (size_t p = 0; p < prog.size(); ++p) {
-      World<D> x = w;
+      World<D> x = start;
       prog[p].run(d, x, t);
+      stop_if_ended(x);
       next = ite(w.th[t].pc == int64_t(p), x, next);
     }
     return next;
   }
 }
 
-// Where thread `t` stands: the point its next step ends at, or "end".
+// Where thread `t` stands: the scheduling point its next step ends at ("" when it runs
+// on past it), or "end".
 std::string next_point(const System& sys, const World<C>& w, size_t t);
 
 }  // namespace sgxref::proofs::flows

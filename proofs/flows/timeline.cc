@@ -77,7 +77,8 @@ void print_timeline(std::ostream& os, const System& sys, const Layout& l, const 
     const FlowStep& s = cex.steps[k];
     os << "  " << std::right << std::setw(4) << k + 1 << "  ";
     for (size_t t = 0; t < sys.threads.size(); ++t)
-      os << std::left << std::setw(int(width)) << (t == s.thread ? s.point : "");
+      os << std::left << std::setw(int(width))
+         << (t != s.thread ? "" : s.point.empty() ? "(runs on)" : s.point);
     os << state_after(sys, l, cex.worlds[k + 1]) << "\n";
   }
   os << "  " << cex.property << " is broken after step " << cex.steps.size() << "\n";

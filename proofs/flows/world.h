@@ -89,12 +89,19 @@ struct Driver {
 // `index` is its loop's page, `count` and `rv` what an ioctl returns; `tail`: an ioctl is
 // past its per-page loop; `after`: an enclave thread's last entry came after the ioctl
 // it watches had returned; `fault` and `back`: the page an enclave thread's fault
-// handler is loading and the instruction it returns to.
+// handler is loading and the instruction it returns to. `off_point`: its last step
+// ended where the driver has no scheduling point (a load that found the page busy, a
+// page the reclaimer's aging skipped), so its region goes on into the next step;
+// `runs_on`: its next step comes before any other thread's, for that reason or because
+// the last step only reached a lock's point with the lock free (every schedule has an
+// equivalent one where a thread takes a free lock as soon as it reaches its point, the
+// reaching changing nothing another thread sees).
 template <class D>
 struct Thread {
   typename D::Int pc, index, count, rv;
   typename D::Bool tail, after;
   typename D::Int fault, back;
+  typename D::Bool off_point, runs_on;
 
   template <class F, class... S>
   static void fields(F&& f, S&... s) {
@@ -106,6 +113,8 @@ struct Thread {
     f("after", s.after...);
     f("fault", s.fault...);
     f("back", s.back...);
+    f("off_point", s.off_point...);
+    f("runs_on", s.runs_on...);
   }
 };
 
@@ -127,6 +136,10 @@ struct Ghost {
 template <class D>
 struct World {
   arch::State<D> hw;
+  // By linear page: the PTE's Accessed bit, which model/arch leaves out since no leaf
+  // reads it. The walk of EACCEPT's target sets it; the reclaimer's aging reads and
+  // clears it (sgx_reclaimer_age), and skips a page it finds set.
+  std::vector<Flag<D>> accessed;
   Driver<D> drv;
   std::vector<Thread<D>> th;
   Ghost<D> ghost;
@@ -134,6 +147,7 @@ struct World {
   template <class F, class... S>
   static void fields(F&& f, S&... s) {
     f("hw", s.hw...);
+    f("accessed", s.accessed...);
     f("drv", s.drv...);
     f("th", s.th...);
     f("ghost", s.ghost...);
@@ -149,8 +163,9 @@ World<D> blank_world(const D& d, const arch::State<D>& hw, size_t threads) {
   const PageRecord<D> none{d.num(0, w.slot), d.num(0, arch::kTypeBits), f, f, f,
                            d.num(0, w.va_index)};
   const Thread<D> fresh{d.num(0, kPcBits), d.num(0, counter), d.num(0, counter),
-                        d.num(0, ret::kBits), f, f, d.num(0, w.page), d.num(0, kPcBits)};
+                        d.num(0, ret::kBits), f, f, d.num(0, w.page), d.num(0, kPcBits), f, f};
   return {hw,
+          std::vector<Flag<D>>(hw.sz.pages, Flag<D>{f}),
           {d.num(0, arch::bits_for(threads)), d.num(0, w.slot), f, d.num(0, w.va_index),
            d.num(0, counter), std::vector<PageRecord<D>>(hw.sz.pages, none),
            std::vector<Flag<D>>(hw.sz.slots, Flag<D>{f}),

@@ -1,7 +1,8 @@
 // The RESTRICT_PERMISSIONS flow on its own and against an enclave thread (the whole
-// catalogue's verdicts are catalogue_test's): alone it ends in its stated steps with
-// `count` covering the range; without its ETRACK the solver's shortest counterexample
-// is the one a reader would write: both EMODPRs, then an entry and an EACCEPT.
+// catalogue's verdicts are the proofs test on proofs/expected-verdicts.txt): alone it
+// ends in its stated steps with `count` covering the range; without its ETRACK the
+// solver's shortest counterexample is the one a reader would write: both EMODPRs, then
+// an entry and an EACCEPT.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -54,8 +55,8 @@ TEST(RestrictFlow, SkippingTheEtrackBreaksThePromise) {
   ASSERT_EQ(r.verdict, Verdict3::kUnsafe);
   EXPECT_EQ(r.cex->property, "D4 promise kept");
   ASSERT_EQ(r.cex->steps.size(), 8u);
-  EXPECT_EQ(r.cex->steps[6].point, "ENCLU[EENTER].end");
-  EXPECT_EQ(r.cex->steps[7].point, "ENCLU[EACCEPT].end");
+  EXPECT_EQ(r.cex->steps[6].point, "eenter.end");
+  EXPECT_EQ(r.cex->steps[7].point, "eaccept.end");
   EXPECT_TRUE(r.cex->worlds.back().ghost.promise);
 }
 

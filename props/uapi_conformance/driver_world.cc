@@ -57,22 +57,6 @@ uint64_t DriverWorld::tcs(int t) {
   return kAddedAt + uint64_t(3 * (t - 2) + 1) * kPage;
 }
 
-namespace {
-
-std::vector<uint8_t> tcs_page(uint64_t ssa) {
-  uapi::Tcs t{};
-  t.ssa_offset = ssa;
-  t.nr_ssa_frames = 1;
-  t.entry_offset = user::test_encl::kDynEntry;
-  t.fs_limit = 0xFFFFFFFF;
-  t.gs_limit = 0xFFFFFFFF;
-  std::vector<uint8_t> page(kPage);
-  std::memcpy(page.data(), &t, sizeof t);
-  return page;
-}
-
-}  // namespace
-
 DriverWorld::DriverWorld(uint64_t group_limit)
     : f_(options()), ksgxd_(f_.kernel(), f_.sgx()), mem_(kThreads), stopped_(kThreads) {
   driver::EpcCgroups& groups = f_.sgx().cgroups();
@@ -87,7 +71,7 @@ DriverWorld::DriverWorld(uint64_t group_limit)
     const uint64_t at = tcs(t) - kPage;
     image.segments.push_back(
         user::Segment{at, std::vector<uint8_t>(kPage), reg_rw, PROT_READ | PROT_WRITE});
-    image.segments.push_back(user::Segment{at + kPage, tcs_page(at + 2 * kPage),
+    image.segments.push_back(user::Segment{at + kPage, user::tcs_page(at + 2 * kPage, user::test_encl::kDynEntry),
                                            sf::type(uapi::PageType::kTcs), PROT_READ | PROT_WRITE});
     image.segments.push_back(
         user::Segment{at + 2 * kPage, std::vector<uint8_t>(kPage), reg_rw, PROT_READ | PROT_WRITE});

@@ -1,0 +1,182 @@
+#include "replay/flow_replay.h"
+
+#include <sstream>
+#include <stdexcept>
+
+#include "flows/properties.h"
+#include "kernel/errno.h"
+#include "uapi/sgx_code.h"
+
+namespace sgxref::proofs::replay {
+
+namespace {
+
+
+using flows::World;
+
+// A property of flows/properties.h by its number ("D1").
+std::string property_named(const std::string& number) {
+  for (const flows::Property& p : flows::properties()) {
+    if (p.name.rfind(number + " ", 0) == 0) return p.name;
+  }
+  throw std::logic_error("no property " + number);
+}
+
+long errno_of(int64_t rv) {
+  switch (rv) {
+    case flows::ret::kOk:
+      return 0;
+    case flows::ret::kEinval:
+      return -EINVAL;
+    case flows::ret::kEfault:
+      return -EFAULT;
+    case flows::ret::kEagain:
+      return -EAGAIN;
+  }
+  throw std::logic_error("a flow returned an unknown value");
+}
+
+bool ended(const flows::System& sys, const World<C>& w, size_t t) {
+  return flows::ended(C{}, sys, w, t);
+}
+
+// By enclave thread of the run (in flow order), by data page: whether the flow answered
+// that page's EACCEPT in an entry after the ioctl returned.
+std::vector<std::vector<bool>> answered_after(const flows::System& sys, const std::vector<Role>& roles,
+                                              const std::vector<flows::FlowStep>& steps,
+                                              const std::vector<World<C>>& worlds, size_t pages) {
+  std::vector<std::vector<bool>> after;
+  std::vector<size_t> which(roles.size(), 0);
+  for (size_t t = 0; t < roles.size(); ++t) {
+    if (roles[t] != Role::kEnclaveThread) continue;
+    which[t] = after.size();
+    after.emplace_back(pages, false);
+  }
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const size_t t = steps[k].thread;
+    if (t >= sys.threads.size() || roles[t] != Role::kEnclaveThread) continue;
+    const flows::Thread<C>& before = worlds[k].th[t];
+    const flows::Thread<C>& now = worlds[k + 1].th[t];
+    if (now.index == before.index + 1 && size_t(before.index) < pages)
+      after[which[t]][size_t(before.index)] = now.after;
+  }
+  return after;
+}
+
+}  // namespace
+
+const std::vector<std::string>& flow_points() {
+  static const std::vector<std::string> points = {
+      "start",    "encl->lock", "eldu.end",    "emodpr.end",  "etrack.end", "ipi_mask.end",
+      "eblock.end", "ewb.end",  "eenter.end",  "eresume.end", "eaccept.end", "eexit.end"};
+  return points;
+}
+
+std::vector<Role> roles_of(const flows::System& sys, const flows::Layout& l) {
+  std::vector<Role> roles;
+  for (size_t t = 0; t < sys.threads.size(); ++t) {
+    const std::string& name = sys.threads[t].name;
+    const Role r = t == 0                    ? Role::kRestrictIoctl
+                   : t == 1 && l.reclaimer ? Role::kKsgxd
+                                           : Role::kEnclaveThread;
+    const char* want = r == Role::kRestrictIoctl ? "RESTRICT_PERMISSIONS"
+                       : r == Role::kKsgxd       ? "ksgxd"
+                                                 : "enclave thread";
+    if (name.rfind(want, 0) != 0)
+      throw std::logic_error("replay: thread " + std::to_string(t) + " is " + name + ", not " + want);
+    roles.push_back(r);
+  }
+  return roles;
+}
+
+sched::Schedule plan_of(const flows::System& sys, const std::vector<flows::FlowStep>& steps,
+                        const std::vector<World<C>>& worlds) {
+  const size_t n = sys.threads.size();
+  sched::Schedule plan{{0, "start"}};
+  std::vector<std::string> from(n, "start");
+  std::vector<bool> open(n, false);
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const size_t t = steps[k].thread;
+    if (t >= n) continue;  // no thread could move
+    const int id = int(t) + 1;
+    const bool done = ended(sys, worlds[k + 1], t);
+    if (steps[k].point.empty() != bool(worlds[k + 1].th[t].off_point))
+      throw std::logic_error("replay: step " + std::to_string(k + 1) + " of " + sys.threads[t].name +
+                             " names a point but ends at none, or the other way round");
+    if (!open[t]) plan.push_back({id, from[t]});
+    // A step that ends at no point runs on into the thread's next step, or to its end.
+    open[t] = steps[k].point.empty();
+    if (open[t]) continue;
+    from[t] = steps[k].point;
+    if (done) plan.push_back({id, from[t]});
+  }
+  return plan;
+}
+
+std::string ReplayResult::report() const {
+  std::ostringstream os;
+  if (followed) {
+    os << "the driver followed the plan of " << plan.size() << " steps";
+  } else {
+    os << "the driver did not follow the plan: " << driver.run.report();
+  }
+  if (driver.ioctl_returned) os << "; the ioctl returned " << driver.rv << ", count " << driver.count_pages;
+  for (const auto& [what, n] : driver.warnings) os << "; WARN " << what << " x" << n;
+  for (size_t i = 0; i < driver.rights.size(); ++i) {
+    if (driver.rights[i] == kLost) os << "; data page " << i << " lost";
+  }
+  for (size_t e = 0; e < driver.accepts.size(); ++e) {
+    os << "; enclave thread " << e + 1 << " EACCEPT";
+    for (uint64_t a : driver.accepts[e]) {
+      os << ' ' << (a == kNoAnswer ? "-" : uapi::to_string(uapi::SgxCode(a)));
+    }
+  }
+  for (const std::string& b : broken) os << "; broke " << b;
+  for (const std::string& m : mismatches) os << "; " << m;
+  return os.str();
+}
+
+ReplayResult replay_on_driver(const flows::System& sys, const flows::Layout& l,
+                              const flows::Variant& v, const std::vector<flows::FlowStep>& steps,
+                              bool states) {
+  const std::vector<World<C>> worlds = flows::rerun(sys, steps);
+  const std::vector<Role> roles = roles_of(sys, l);
+  ReplayResult r;
+  r.plan = plan_of(sys, steps, worlds);
+  ReplayMachine machine(l, v.alt);
+  r.driver = machine.run(roles, r.plan, flow_points(), states);
+  r.followed = r.driver.run.completed();
+  if (!r.followed) return r;
+
+  const DriverOutcome& d = r.driver;
+  if (!d.warnings.empty()) r.broken.push_back(property_named("D1"));
+  // A lost page's rights are unknown (its loss is the WARN's).
+  bool exact = true;
+  for (size_t i = 0; i < l.data_pages; ++i) {
+    const uint8_t restricted = 4, unchanged = 6;
+    exact = exact && (d.rights[i] == kLost || d.rights[i] == (i < d.count_pages ? restricted : unchanged));
+  }
+  if (!exact) r.broken.push_back(property_named("D3"));
+  const std::vector<std::vector<bool>> after = answered_after(sys, roles, steps, worlds, l.data_pages);
+  bool promise_broken = false;
+  for (size_t e = 0; e < after.size(); ++e) {
+    for (size_t i = 0; i < l.data_pages; ++i) {
+      promise_broken = promise_broken || (after[e][i] && i < d.count_pages &&
+                                          d.accepts[e][i] == uint64_t(uapi::SgxCode::kNotTracked));
+    }
+  }
+  if (promise_broken) r.broken.push_back(property_named("D4"));
+
+  const World<C>& last = worlds.back();
+  if (ended(sys, last, 0)) {
+    const long want = errno_of(last.th[0].rv);
+    if (d.rv != want || d.count_pages != uint64_t(last.th[0].count)) {
+      r.mismatches.push_back("the flow's ioctl returned " + std::to_string(want) + ", count " +
+                             std::to_string(last.th[0].count) + "; the driver's " +
+                             std::to_string(d.rv) + ", count " + std::to_string(d.count_pages));
+    }
+  }
+  return r;
+}
+
+}  // namespace sgxref::proofs::replay

@@ -1,0 +1,64 @@
+// File: impl/driver running a flow's threads under a schedule. The machine builds the
+// replay enclave (replay_enclave.h) through the loader, maps and touches every page so
+// no first-touch fault adds scheduling points, clears the data pages' Accessed bits and
+// leaves only the data pages on the LRU, as the flows' world starts. Then one
+// controlled run: the flow's ioctl from a task of the process, ksgxd's batch from a
+// kernel thread (manual mode: sgx_reclaim_pages once), each enclave thread through the
+// vDSO; thread t of the flow is thread t + 1 of the run (0 is its main). Afterwards
+// every data page is loaded back so its EPCM rights can be read.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver/alternatives.h"
+#include "flows/layout.h"
+#include "sched/schedule.h"
+
+namespace sgxref::proofs::replay {
+
+// What a flow's thread is on the driver.
+enum class Role { kRestrictIoctl, kKsgxd, kEnclaveThread };
+
+inline constexpr uint64_t kNoAnswer = ~uint64_t(0);
+inline constexpr uint8_t kLost = 0xFF;
+
+// What the driver did in one run.
+struct DriverOutcome {
+  sched::Outcome run;
+  bool ioctl_returned = false;
+  long rv = 0;               // the ioctl's return value
+  uint64_t count_pages = 0;  // its `count`, in pages
+  // By enclave thread, by data page: EACCEPT's answer (RAX), or kNoAnswer.
+  std::vector<std::vector<uint64_t>> accepts;
+  std::map<std::string, uint64_t> warnings;  // the driver's WARNs by what failed
+  // By data page: R 4, W 2, X 1 after the run, or kLost for a page that could not be
+  // loaded back (its write-out failed).
+  std::vector<uint8_t> rights;
+  // With `states` asked: the driver and EPCM after each step of the plan.
+  std::vector<std::string> states;
+};
+
+
+
+class ReplayMachine {
+ public:
+  ReplayMachine(const flows::Layout& l, const driver::Alternatives& alt);
+  ~ReplayMachine();
+  ReplayMachine(const ReplayMachine&) = delete;
+  ReplayMachine& operator=(const ReplayMachine&) = delete;
+
+  // One run of `roles` (the flow's threads in order) under replay(plan, vocabulary).
+  // Once per machine.
+  DriverOutcome run(const std::vector<Role>& roles, const sched::Schedule& plan,
+                    const std::vector<std::string>& vocabulary, bool states);
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> p_;
+};
+
+}  // namespace sgxref::proofs::replay
