@@ -216,8 +216,8 @@ int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress
         << " broken at depth " << r.result.depth << "\n";
     fl::print_timeline(out, r.system, r.layout, *r.result.cex);
   }
-  out << "\nnot covered yet: the EAUG fault flow, MODIFY_TYPES and REMOVE_PAGES as flows; "
-         "k-induction and Spacer (PROVEN); flow files.\n";
+  out << "\nnot covered yet: the EAUG fault flow, REMOVE_PAGES, and MODIFY_TYPES raced by "
+         "ksgxd, as flows; k-induction and Spacer (PROVEN); flow files.\n";
   if (args.expect.empty()) return status;
   bool shown = true;
   for (const OnDriver& d : driver) shown = shown && d.ok;

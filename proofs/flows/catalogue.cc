@@ -1,20 +1,22 @@
 #include "flows/catalogue.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "flows/enclave_thread.h"
 #include "flows/reclaimer.h"
-#include "flows/restrict_permissions.h"
+#include "flows/modify_ioctl.h"
 
 namespace sgxref::proofs::flows {
 
-std::vector<std::string> flow_names() { return {"restrict", "restrict-reclaim"}; }
+std::vector<std::string> flow_names() { return {"restrict", "restrict-reclaim", "modify-types"}; }
 
 Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_threads) {
-  if (flow != "restrict" && flow != "restrict-reclaim") {
-    std::string known;
-    for (const std::string& f : flow_names()) known += (known.empty() ? "" : ", ") + f;
-    throw std::invalid_argument("unknown flow '" + flow + "'; the checker knows " + known);
+  const std::vector<std::string> known = flow_names();
+  if (std::find(known.begin(), known.end(), flow) == known.end()) {
+    std::string names;
+    for (const std::string& f : known) names += (names.empty() ? "" : ", ") + f;
+    throw std::invalid_argument("unknown flow '" + flow + "'; the checker knows " + names);
   }
   Layout l;
   l.data_pages = data_pages;
@@ -23,12 +25,13 @@ Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_thr
   return l;
 }
 
-System build_system(const std::string&, const Variant& v, const Layout& l) {
+System build_system(const std::string& flow, const Variant& v, const Layout& l) {
+  const bool trim = flow == "modify-types";
   const size_t threads = 1 + (l.reclaimer ? 1 : 0) + l.enclave_threads;
-  System sys{built_world(l, threads), {restrict_permissions(l, v)}};
+  System sys{built_world(l, threads), {trim ? modify_types(l, v) : restrict_permissions(l, v)}};
   if (l.reclaimer) sys.threads.push_back(reclaimer(l, v));
   for (size_t e = 0; e < l.enclave_threads; ++e)
-    sys.threads.push_back(enclave_thread(l, e, sys.length(0)));
+    sys.threads.push_back(enclave_thread(l, e, sys.length(0), trim ? trimmed() : restricted_rights()));
   return sys;
 }
 

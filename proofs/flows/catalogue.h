@@ -1,7 +1,8 @@
 // File: the checker's flows by name, each made into a system with the threads that race
 // it: RESTRICT_PERMISSIONS (thread 0) against enclave threads that EACCEPT its pages
-// ("restrict"), and the same with ksgxd reclaiming the data pages (thread 1) as well
-// ("restrict-reclaim").
+// ("restrict"), the same with ksgxd reclaiming the data pages (thread 1) as well
+// ("restrict-reclaim"), and MODIFY_TYPES to TRIM against enclave threads that EACCEPT
+// the trimmed pages ("modify-types").
 #pragma once
 
 #include <string>

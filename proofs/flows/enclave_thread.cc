@@ -4,7 +4,6 @@
 
 #include "flows/leaf_calls.h"
 #include "flows/load_page.h"
-#include "flows/restrict_permissions.h"
 
 namespace sgxref::proofs::flows {
 
@@ -69,7 +68,7 @@ typename D::Bool enter(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
 
 }  // namespace
 
-Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
+Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length, const arch::SecInfo<C>& accept) {
   const Shape f{Layout::enclave_cpu(e), l.tcs_page(e), l.ssa_page(e), l.data_page(0),
                 int64_t(l.data_pages), int64_t(ioctl_length)};
   Program p{"enclave thread " + std::to_string(e + 1), f.cpu, {}};
@@ -84,11 +83,13 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length) {
     const typename D::Bool in = inside(d, f, w);
     enter(d, f, w, me, !in, true, kEaccept);
     // The walk to the target page sets its Accessed bit (the SECINFO, on the SSA page,
-    // never faults first).
+    // never faults first); only the reclaimer's aging reads it.
     const typename D::Int page = me.index + f.first;
-    const typename D::Bool walked = in && arch::pte_of(d, w.hw, d.num(f.cpu), page).present;
-    put(d, w.accessed, page, walked, Flag<D>{d.lit(true)});
-    const arch::SecInfo<D> si = secinfo(d, restricted_rights());
+    if (l.reclaimer) {
+      const typename D::Bool walked = in && arch::pte_of(d, w.hw, d.num(f.cpu), page).present;
+      put(d, w.accessed, page, walked, Flag<D>{d.lit(true)});
+    }
+    const arch::SecInfo<D> si = secinfo(d, accept);
     const arch::Outcome<D> out = leaf_if(d, w, in, [](const D& dd, arch::State<D>& s, const arch::AcceptOp<D>& op) {
       return arch::eaccept(dd, s, op);
     }, arch::AcceptOp<D>{d.num(f.cpu), d.num(f.ssa), page, si});

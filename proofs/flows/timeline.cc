@@ -35,7 +35,8 @@ std::string state_after(const System& sys, const Layout& l, const World<C>& w) {
     os << (i ? ", " : "") << "p" << page << " ";
     if (rec.resident) {
       const arch::Epcm<C>& e = w.hw.epcm[size_t(rec.slot)];
-      os << rights(e.r, e.w, e.x) << (e.pr ? " PR" : "")
+      os << rights(e.r, e.w, e.x) << (e.type == arch::pt::kTrim ? " TRIM" : "") << (e.modified ? " M" : "")
+         << (e.pr ? " PR" : "")
          << (e.stamped ? " stamp-age " + std::to_string(e.stamp_age) : "")
          << (e.blocked ? " blocked" : "");
     } else {

@@ -67,8 +67,9 @@ std::vector<std::vector<bool>> answered_after(const flows::System& sys, const st
 
 const std::vector<std::string>& flow_points() {
   static const std::vector<std::string> points = {
-      "start",    "encl->lock", "eldu.end",    "emodpr.end",  "etrack.end", "ipi_mask.end",
-      "eblock.end", "ewb.end",  "eenter.end",  "eresume.end", "eaccept.end", "eexit.end"};
+      "start",      "encl->lock", "eldu.end",    "emodpr.end",  "emodt.end",   "etrack.end",
+      "ipi_mask.end", "eblock.end", "ewb.end",   "eenter.end",  "eresume.end", "eaccept.end",
+      "eexit.end"};
   return points;
 }
 
@@ -76,12 +77,13 @@ std::vector<Role> roles_of(const flows::System& sys, const flows::Layout& l) {
   std::vector<Role> roles;
   for (size_t t = 0; t < sys.threads.size(); ++t) {
     const std::string& name = sys.threads[t].name;
-    const Role r = t == 0                    ? Role::kRestrictIoctl
+    const Role r = t == 0 ? (name == "MODIFY_TYPES" ? Role::kModifyTypesIoctl : Role::kRestrictIoctl)
                    : t == 1 && l.reclaimer ? Role::kKsgxd
                                            : Role::kEnclaveThread;
-    const char* want = r == Role::kRestrictIoctl ? "RESTRICT_PERMISSIONS"
-                       : r == Role::kKsgxd       ? "ksgxd"
-                                                 : "enclave thread";
+    const char* want = r == Role::kRestrictIoctl      ? "RESTRICT_PERMISSIONS"
+                       : r == Role::kModifyTypesIoctl ? "MODIFY_TYPES"
+                       : r == Role::kKsgxd            ? "ksgxd"
+                                                      : "enclave thread";
     if (name.rfind(want, 0) != 0)
       throw std::logic_error("replay: thread " + std::to_string(t) + " is " + name + ", not " + want);
     roles.push_back(r);
@@ -122,8 +124,8 @@ std::string ReplayResult::report() const {
   }
   if (driver.ioctl_returned) os << "; the ioctl returned " << driver.rv << ", count " << driver.count_pages;
   for (const auto& [what, n] : driver.warnings) os << "; WARN " << what << " x" << n;
-  for (size_t i = 0; i < driver.rights.size(); ++i) {
-    if (driver.rights[i] == kLost) os << "; data page " << i << " lost";
+  for (size_t i = 0; i < driver.epcm.size(); ++i) {
+    if (!driver.epcm[i]) os << "; data page " << i << " lost";
   }
   for (size_t e = 0; e < driver.accepts.size(); ++e) {
     os << "; enclave thread " << e + 1 << " EACCEPT";
@@ -143,18 +145,24 @@ ReplayResult replay_on_driver(const flows::System& sys, const flows::Layout& l,
   const std::vector<Role> roles = roles_of(sys, l);
   ReplayResult r;
   r.plan = plan_of(sys, steps, worlds);
-  ReplayMachine machine(l, v.alt);
+  ReplayMachine machine(l, v.alt, roles.at(0));
   r.driver = machine.run(roles, r.plan, flow_points(), states);
   r.followed = r.driver.run.completed();
   if (!r.followed) return r;
 
   const DriverOutcome& d = r.driver;
   if (!d.warnings.empty()) r.broken.push_back(property_named("D1"));
-  // A lost page's rights are unknown (its loss is the WARN's).
+  // Pages before `count` changed (read-only, or TRIM), the rest as built (REG RW); a
+  // lost page's entry is unknown (its loss is the WARN's).
+  const bool trim = roles.at(0) == Role::kModifyTypesIoctl;
   bool exact = true;
   for (size_t i = 0; i < l.data_pages; ++i) {
-    const uint8_t restricted = 4, unchanged = 6;
-    exact = exact && (d.rights[i] == kLost || d.rights[i] == (i < d.count_pages ? restricted : unchanged));
+    if (!d.epcm[i]) continue;
+    const hw::EpcmEntry& e = *d.epcm[i];
+    const bool reg = e.type == hw::PageType::kReg;
+    const bool changed = trim ? e.type == hw::PageType::kTrim : reg && e.r && !e.w && !e.x;
+    const bool untouched = reg && e.r && e.w && !e.x;
+    exact = exact && (i < d.count_pages ? changed : untouched);
   }
   if (!exact) r.broken.push_back(property_named("D3"));
   const std::vector<std::vector<bool>> after = answered_after(sys, roles, steps, worlds, l.data_pages);

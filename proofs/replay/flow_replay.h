@@ -11,8 +11,9 @@
 //
 // The verdict. The run must follow the plan to the end. The driver then breaks
 //   D1 when it WARNed;
-//   D3 when the ioctl's `count` disagrees with the EPCM: a page before it not restricted,
-//      or one after it restricted (every data page loaded back after the run);
+//   D3 when the ioctl's `count` disagrees with the EPCM: a page before it not changed
+//      (read-only, or TRIM), or one after it changed (every evicted data page loaded
+//      back after the run);
 //   D4 when an enclave thread got SGX_NOT_TRACKED from EACCEPT of a page before `count`
 //      in an entry the flow made after the ioctl returned (the replay keeps the flow's
 //      order, so the flow says which entries those are);

@@ -5,7 +5,6 @@
 #include <utility>
 #include <vector>
 
-#include "flows/restrict_permissions.h"
 #include "kernel/vm_flags.h"
 #include "uapi/page_type.h"
 #include "uapi/secinfo.h"
@@ -19,11 +18,11 @@ namespace {
 namespace sf = uapi::secinfo_flag;
 using R = user::isa::Reg;
 
-// The SECINFO of the flows' EACCEPT: a REG page with the restricted rights, PR set.
-uint64_t accept_flags() {
-  const model::arch::SecInfo<model::Concrete> si = flows::restricted_rights();
-  return sf::type(uapi::PageType::kReg) | (si.r ? sf::kR : 0) | (si.w ? sf::kW : 0) |
-         (si.x ? sf::kX : 0) | (si.pr ? sf::kPr : 0);
+// SECINFO.FLAGS for the flows' SECINFO.
+uint64_t flags_of(const model::arch::SecInfo<model::Concrete>& si) {
+  return sf::type(uapi::PageType(si.type)) | (si.r ? sf::kR : 0) | (si.w ? sf::kW : 0) |
+         (si.x ? sf::kX : 0) | (si.pending ? sf::kPending : 0) | (si.modified ? sf::kModified : 0) |
+         (si.pr ? sf::kPr : 0);
 }
 
 std::vector<uint8_t> program(const flows::Layout& l) {
@@ -55,7 +54,7 @@ std::vector<uint8_t> program(const flows::Layout& l) {
 
 }  // namespace
 
-user::EnclaveImage replay_image(const flows::Layout& l) {
+user::EnclaveImage replay_image(const flows::Layout& l, const model::arch::SecInfo<model::Concrete>& accept) {
   using kernel::PROT_EXEC;
   using kernel::PROT_READ;
   using kernel::PROT_WRITE;
@@ -76,7 +75,7 @@ user::EnclaveImage replay_image(const flows::Layout& l) {
   if (l.enclave_threads == 0) return img;
   img.segments.push_back({code_offset(l), program(l), reg | sf::kR | sf::kX, PROT_READ | PROT_EXEC});
   std::vector<uint8_t> secinfo(kPage);
-  const uint64_t flags = accept_flags();
+  const uint64_t flags = flags_of(accept);
   std::memcpy(secinfo.data(), &flags, sizeof flags);
   img.segments.push_back({secinfo_offset(l), std::move(secinfo), reg | sf::kR, PROT_READ});
   return img;

@@ -7,12 +7,14 @@
 // there is no code, so the SECS can follow the data pages out as in the flows.
 //
 // An enclave thread enters with RDI = an array in user memory, one word per data page.
-// Its program EACCEPTs each data page in order with the restricted rights and PR, as
-// the flows' enclave thread does, stores each answer (RAX) in the array, and EEXITs.
+// Its program EACCEPTs each data page in order with the SECINFO the flows' enclave
+// thread uses (the restricted rights and PR, or TRIM and MODIFIED), stores each answer
+// (RAX) in the array, and EEXITs.
 #pragma once
 
 #include <cstdint>
 
+#include "arch/types.h"
 #include "flows/layout.h"
 #include "user/enclave_image.h"
 
@@ -24,6 +26,6 @@ inline constexpr uint64_t kPage = 4096;
 inline uint64_t code_offset(const flows::Layout& l) { return uint64_t(l.pages()) * kPage; }
 inline uint64_t secinfo_offset(const flows::Layout& l) { return code_offset(l) + kPage; }
 
-user::EnclaveImage replay_image(const flows::Layout& l);
+user::EnclaveImage replay_image(const flows::Layout& l, const model::arch::SecInfo<model::Concrete>& accept);
 
 }  // namespace sgxref::proofs::replay

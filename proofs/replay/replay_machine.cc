@@ -1,5 +1,6 @@
 #include "replay/replay_machine.h"
 
+#include <cstddef>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -19,6 +20,7 @@
 #include "kernel/uaccess.h"
 #include "kernel/user_mode.h"
 #include "kernel/vm_flags.h"
+#include "flows/modify_ioctl.h"
 #include "replay/replay_enclave.h"
 #include "sched/controlled.h"
 #include "sched/strategy.h"
@@ -44,6 +46,7 @@ struct ReplayMachine::Parts {
   std::unique_ptr<kernel::Task> task;
   std::unique_ptr<kernel::TaskScope> scope;
   user::LoadedEnclave e;
+  Role ioctl = Role::kRestrictIoctl;
   hw::LAddr arg = 0;                // the ioctl's argument
   std::vector<hw::LAddr> accepts;   // each enclave thread's answers
   bool ran = false;
@@ -119,7 +122,8 @@ uint8_t rwx(const hw::EpcmEntry& e) { return uint8_t((e.r ? 4 : 0) | (e.w ? 2 : 
 }  // namespace
 
 void ReplayMachine::Parts::prepare() {
-  const user::EnclaveImage image = replay_image(l);
+  const user::EnclaveImage image =
+      replay_image(l, ioctl == Role::kModifyTypesIoctl ? flows::trimmed() : flows::restricted_rights());
   if (const long r = user::load_enclave(*p, image, testlib::test_signing_key(), e); r != 0)
     throw std::runtime_error("replay: the enclave did not load (" + std::to_string(r) + ")");
   encl_ = static_cast<driver::Encl*>(p->file(e.fd)->private_data.get());
@@ -141,10 +145,11 @@ void ReplayMachine::Parts::prepare() {
   }
 }
 
-ReplayMachine::ReplayMachine(const flows::Layout& l, const driver::Alternatives& alt)
+ReplayMachine::ReplayMachine(const flows::Layout& l, const driver::Alternatives& alt, Role ioctl)
     : p_(std::make_unique<Parts>()) {
   Parts& s = *p_;
   s.l = l;
+  s.ioctl = ioctl;
   hw::Config cfg;
   cfg.epc_pages = 256;
   // A CPU for each thread of the flow and one for setting up: none ever waits for one.
@@ -162,10 +167,16 @@ ReplayMachine::ReplayMachine(const flows::Layout& l, const driver::Alternatives&
   s.scope = std::make_unique<kernel::TaskScope>(*s.task);
   s.prepare();
 
-  const uapi::EnclaveRestrictPermissions arg{uint64_t(l.data_page(0)) * kPage, l.data_pages * kPage,
-                                             uapi::secinfo_flag::kR, 0, 0};
+  // Both ioctls' arguments start with offset and length and end with result and count.
+  const uint64_t offset = uint64_t(l.data_page(0)) * kPage, length = l.data_pages * kPage;
   s.arg = s.user_page();
-  s.user_write(s.arg, &arg, sizeof arg);
+  if (ioctl == Role::kModifyTypesIoctl) {
+    const uapi::EnclaveModifyTypes arg{offset, length, uint64_t(uapi::PageType::kTrim), 0, 0};
+    s.user_write(s.arg, &arg, sizeof arg);
+  } else {
+    const uapi::EnclaveRestrictPermissions arg{offset, length, uapi::secinfo_flag::kR, 0, 0};
+    s.user_write(s.arg, &arg, sizeof arg);
+  }
   for (size_t t = 0; t < l.enclave_threads; ++t) {
     s.accepts.push_back(s.user_page());
     const std::vector<uint64_t> none(l.data_pages, kNoAnswer);
@@ -202,7 +213,8 @@ std::string ReplayMachine::Parts::state() const NO_THREAD_SAFETY_ANALYSIS {
     const hw::EpcmEntry x = in.epcm_at_decision(*m->epc_slot(encl_page->epc_page->addr));
     const uint8_t r = rwx(x);
     os << ((r & 4) ? "r" : "-") << ((r & 2) ? "w" : "-") << ((r & 1) ? "x" : "-")
-       << (x.pending ? " P" : "") << (x.modified ? " M" : "") << (x.pr ? " PR" : "")
+       << (x.type == hw::PageType::kTrim ? " TRIM" : "") << (x.pending ? " P" : "")
+       << (x.modified ? " M" : "") << (x.pr ? " PR" : "")
        << (x.blocked ? " blocked" : "") << (encl_page->being_reclaimed ? " reclaim" : "");
   }
   const uint64_t warned = sgx().warnings();
@@ -212,11 +224,16 @@ std::string ReplayMachine::Parts::state() const NO_THREAD_SAFETY_ANALYSIS {
 
 void ReplayMachine::Parts::thread_body(Role role, size_t enclave, DriverOutcome& out) {
   switch (role) {
-    case Role::kRestrictIoctl: {
+    case Role::kRestrictIoctl:
+    case Role::kModifyTypesIoctl: {
       kernel::Task t(*p, "ioctl");
       kernel::TaskScope in_task(t);
-      out.rv = p->ioctl(e.fd, uapi::ioctl::kEnclaveRestrictPermissions, arg);
-      uapi::EnclaveRestrictPermissions back{};
+      const bool restrict = role == Role::kRestrictIoctl;
+      out.rv = p->ioctl(e.fd, restrict ? uapi::ioctl::kEnclaveRestrictPermissions : uapi::ioctl::kEnclaveModifyTypes,
+                        arg);
+      uapi::EnclaveModifyTypes back{};
+      static_assert(sizeof back == sizeof(uapi::EnclaveRestrictPermissions) &&
+                    offsetof(uapi::EnclaveModifyTypes, count) == offsetof(uapi::EnclaveRestrictPermissions, count));
       user_read(arg, &back, sizeof back);
       out.count_pages = back.count / kPage;
       out.ioctl_returned = true;
@@ -247,17 +264,21 @@ void ReplayMachine::Parts::collect(DriverOutcome& out) {
     out.accepts.push_back(std::move(got));
   }
   out.warnings = sgx().warning_counts();
-  // Loaded back (a fault's ELDU) to read the rights the EPCM holds.
+  // An evicted page is loaded back (a fault's ELDU) to read its EPCM entry.
   const hw::Inspector in(*m);
+  driver::Encl& en = encl();
   for (size_t i = 0; i < l.data_pages; ++i) {
-    if (!touch(page(l.data_page(i)))) {
-      out.rights.push_back(kLost);
+    const hw::LAddr a = page(l.data_page(i));
+    const auto resident = [&] {
+      sched::MutexLock lock(en.lock);
+      return en.page_array.at(a >> 12)->epc_page != nullptr;
+    };
+    if (!resident() && !touch(a)) {
+      out.epcm.push_back(std::nullopt);
       continue;
     }
-    driver::Encl& en = encl();
     sched::MutexLock lock(en.lock);
-    const driver::EnclPage& ep = *en.page_array.at(page(l.data_page(i)) >> 12);
-    out.rights.push_back(rwx(in.epcm(*m->epc_slot(ep.epc_page->addr))));
+    out.epcm.push_back(in.epcm(*m->epc_slot(en.page_array.at(a >> 12)->epc_page->addr)));
   }
 }
 

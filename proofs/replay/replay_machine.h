@@ -2,29 +2,31 @@
 // replay enclave (replay_enclave.h) through the loader, maps and touches every page so
 // no first-touch fault adds scheduling points, clears the data pages' Accessed bits and
 // leaves only the data pages on the LRU, as the flows' world starts. Then one
-// controlled run: the flow's ioctl from a task of the process, ksgxd's batch from a
-// kernel thread (manual mode: sgx_reclaim_pages once), each enclave thread through the
-// vDSO; thread t of the flow is thread t + 1 of the run (0 is its main). Afterwards
-// every data page is loaded back so its EPCM rights can be read.
+// controlled run: the flow's ioctl (RESTRICT_PERMISSIONS to read-only, or MODIFY_TYPES
+// to TRIM, over the data pages) from a task of the process, ksgxd's batch from a kernel
+// thread (manual mode: sgx_reclaim_pages once), each enclave thread through the vDSO;
+// thread t of the flow is thread t + 1 of the run (0 is its main). Afterwards every
+// evicted data page is loaded back so its EPCM entry can be read.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "driver/alternatives.h"
+#include "hw/epcm_entry.h"
 #include "flows/layout.h"
 #include "sched/schedule.h"
 
 namespace sgxref::proofs::replay {
 
 // What a flow's thread is on the driver.
-enum class Role { kRestrictIoctl, kKsgxd, kEnclaveThread };
+enum class Role { kRestrictIoctl, kModifyTypesIoctl, kKsgxd, kEnclaveThread };
 
 inline constexpr uint64_t kNoAnswer = ~uint64_t(0);
-inline constexpr uint8_t kLost = 0xFF;
 
 // What the driver did in one run.
 struct DriverOutcome {
@@ -35,9 +37,9 @@ struct DriverOutcome {
   // By enclave thread, by data page: EACCEPT's answer (RAX), or kNoAnswer.
   std::vector<std::vector<uint64_t>> accepts;
   std::map<std::string, uint64_t> warnings;  // the driver's WARNs by what failed
-  // By data page: R 4, W 2, X 1 after the run, or kLost for a page that could not be
-  // loaded back (its write-out failed).
-  std::vector<uint8_t> rights;
+  // By data page: its EPCM entry after the run, or none for a page that could not be
+  // loaded back (its write-out failed: the page is lost).
+  std::vector<std::optional<hw::EpcmEntry>> epcm;
   // With `states` asked: the driver and EPCM after each step of the plan.
   std::vector<std::string> states;
 };
@@ -46,7 +48,8 @@ struct DriverOutcome {
 
 class ReplayMachine {
  public:
-  ReplayMachine(const flows::Layout& l, const driver::Alternatives& alt);
+  // `ioctl`: thread 0's role, the ioctl the enclave threads' EACCEPTs answer.
+  ReplayMachine(const flows::Layout& l, const driver::Alternatives& alt, Role ioctl);
   ~ReplayMachine();
   ReplayMachine(const ReplayMachine&) = delete;
   ReplayMachine& operator=(const ReplayMachine&) = delete;

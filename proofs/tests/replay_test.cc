@@ -5,6 +5,7 @@
 // the driver as it is (each shows on its bug's driver: cli's replay test).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -50,6 +51,22 @@ Reach replay_samples(const Sampled& s, uint64_t seeds, size_t max_steps) {
   return reach;
 }
 
+// A replay lists every point the flows name, so a point one of them names outside the
+// list would go unchecked where the driver passes it.
+TEST(Replay, EveryPointTheFlowsNameIsListed) {
+  const std::vector<std::string>& listed = flow_points();
+  for (const std::string& flow : flows::flow_names()) {
+    const Sampled s = system_for(flow, {}, 2, 1);
+    for (const flows::Program& p : s.sys.threads) {
+      for (const flows::Instr& i : p.instrs) {
+        if (i.point.empty()) continue;
+        EXPECT_NE(std::find(listed.begin(), listed.end(), i.point), listed.end())
+            << flow << ", " << p.name << ": " << i.point;
+      }
+    }
+  }
+}
+
 TEST(Replay, RandomSchedulesOfRestrictReplayCleanOnTheDriver) {
   Reach reach = replay_samples(system_for("restrict", {}, 2, 2), 40, 200);
   // An IPI's AEX and the ERESUME after it, and the ETRACK's IPI retry.
@@ -72,6 +89,13 @@ TEST(Replay, RandomSchedulesOfTheBatchedAlternativeReplayCleanOnTheDriver) {
   // Pages written out, and pages restricted before the batch's ETRACK.
   EXPECT_GE(reach["ewb.end"], 20);
   EXPECT_GE(reach["emodpr.end"], 10);
+}
+
+TEST(Replay, RandomSchedulesOfModifyTypesReplayCleanOnTheDriver) {
+  Reach reach = replay_samples(system_for("modify-types", {}, 2, 2), 40, 200);
+  // EMODT and the ETRACK flow's IPIs, with the enclave threads' AEXs and ERESUMEs.
+  EXPECT_GE(reach["emodt.end"], 40);
+  EXPECT_GE(reach["eresume.end"], 10);
 }
 
 // Each counterexample the checker found for a bug switch, replayed on the driver
@@ -97,7 +121,7 @@ TEST(ReplayRegressions, BugCounterexamplesDoNotBreakTheLinuxDriver) {
     EXPECT_FALSE(r.shows(property)) << entry.flow << ", " << flows::describe(v) << ": " << r.report();
     ++replayed;
   }
-  EXPECT_EQ(replayed, 5);
+  EXPECT_EQ(replayed, 6);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "flows/restrict_permissions.h"
+#include "flows/modify_ioctl.h"
 
 #include "flows/leaf_calls.h"
 #include "flows/load_page.h"
@@ -12,7 +12,7 @@ using Alt = driver::Alternatives;
 // The instructions, in program order.
 enum Label : int64_t {
   kLock,         // mutex_lock(&encl->lock)'s point, before a page
-  kEmodpr,       // the mutex taken; the driver's type check and EMODPR
+  kModify,       // the mutex taken; the driver's type check and EMODPR or EMODT
   kEtrack,       // the ETRACK flow: ETRACK
   kIpiRetry,     //   it refused: IPI the enclave's CPUs
   kEtrackRetry,  //   and ETRACK once more
@@ -24,33 +24,42 @@ enum Label : int64_t {
   kEnd,
 };
 
-// What the flow is, fixed when the program is built.
+// What the flow is, fixed when the program is built. `trim`: MODIFY_TYPES to TRIM,
+// else RESTRICT_PERMISSIONS to read-only.
 struct Shape {
   int64_t cpu, first, n;
-  bool batched, whole_range, skips_etrack, skips_ipi, skips_secs_reload;
+  bool trim, batched, whole_range, skips_etrack, skips_ipi, skips_secs_reload;
 };
 
-// The page's rights as the hardware holds them: in its EPCM entry, or in the blob EWB
-// sealed while it is evicted.
+// The page's type and rights as the hardware holds them: in its EPCM entry, or in the
+// blob EWB sealed while it is evicted.
+template <class D>
+struct PageState {
+  typename D::Int type, rights;  // rights: R 4, W 2, X 1
+};
+
 template <model::Domain D>
-typename D::Int rights_of(const D& d, const World<D>& w, const typename D::Int& page) {
+PageState<D> state_of(const D& d, const World<D>& w, const typename D::Int& page) {
   const PageRecord<D> rec = at(d, w.drv.pages, page);
   const arch::Epcm<D> e = at(d, w.hw.epcm, rec.slot);
   const arch::Blob<D> b = at(d, w.hw.blob, page);
   const auto bits = [&](const auto& r, const auto& wr, const auto& x) {
     return ite(r, d.num(4), d.num(0)) + ite(wr, d.num(2), d.num(0)) + ite(x, d.num(1), d.num(0));
   };
-  return ite(rec.resident, bits(e.r, e.w, e.x), bits(b.r, b.w, b.x));
+  return {ite(rec.resident, e.type, b.type), ite(rec.resident, bits(e.r, e.w, e.x), bits(b.r, b.w, b.x))};
 }
 
-// The return: `count` is the pages done. D3: each page of the range before `count` has
-// the restricted rights, each page after it still has its own (the layout's RW).
+// The return: `count` is the pages done. D3: each page of the range before `count` is
+// changed (read-only, or TRIM), each page after it is as the layout has it (REG RW).
 template <model::Domain D>
 void finish(const D& d, const Shape& f, World<D>& w, Thread<D>& me, const typename D::Bool& when) {
   typename D::Bool exact = d.lit(true);
   for (int64_t i = 0; i < f.n; ++i) {
-    const typename D::Int rights = rights_of(d, w, d.num(f.first + i));
-    exact = exact && ite(me.index <= i, rights == 6, rights == 4);
+    const PageState<D> st = state_of(d, w, d.num(f.first + i));
+    const typename D::Bool untouched = st.type == arch::pt::kReg && st.rights == 6;
+    const typename D::Bool changed =
+        f.trim ? st.type == arch::pt::kTrim : st.type == arch::pt::kReg && st.rights == 4;
+    exact = exact && ite(me.index <= i, untouched, changed);
   }
   w.ghost.contract = w.ghost.contract || (when && !exact);
   me.count = ite(when, me.index, me.count);
@@ -72,12 +81,14 @@ void after_loop(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
   }
 }
 
-// A page done (restricted, its ETRACK flow run if per page): the next one.
+// A page done (changed, its ETRACK flow run if per page): the driver's record of a
+// trimmed page says TRIM; the next page.
 template <model::Domain D>
 void page_done(const D& d, const Shape& f, World<D>& w, Thread<D>& me, const typename D::Bool& when) {
+  if (f.trim) put(d, w.drv.pages, me.index + f.first, when, &PageRecord<D>::type, d.num(arch::pt::kTrim));
   me.index = ite(when, me.index + 1, me.index);
   if (f.whole_range) {
-    go_if(d, me, when && me.index < f.n, kEmodpr);
+    go_if(d, me, when && me.index < f.n, kModify);
     after_loop(d, f, w, me, when && !(me.index < f.n));
   } else {
     go_if(d, me, when, kUnlock);
@@ -106,30 +117,18 @@ void etrack_flow_done(const D& d, const Shape& f, World<D>& w, Thread<D>& me,
   page_failed(d, f, w, me, when && !me.tail && !ok, ret::kEfault);
 }
 
-}  // namespace
-
-arch::SecInfo<C> restricted_rights() { return {false, arch::pt::kReg, true, false, false, false, false, true}; }
-
-Program restrict_permissions(const Layout& l, const Variant& v) {
-  const Shape f{Layout::kernel_cpu(),
-                l.data_page(0),
-                int64_t(l.data_pages),
-                v.alt.restrict_etrack == Alt::RestrictEtrack::kBatched,
-                v.alt.restrict_lock == Alt::RestrictLock::kWholeRange,
-                v.bug("restrict-skips-etrack"),
-                v.bug("etrack-skips-ipi"),
-                v.bug("batched-etrack-skips-secs-reload")};
-
-  Program p{"RESTRICT_PERMISSIONS", f.cpu, {}};
+Program modify_flow(const Layout& l, const Shape& f) {
+  Program p{f.trim ? "MODIFY_TYPES" : "RESTRICT_PERMISSIONS", f.cpu, {}};
   p.instrs.resize(kEnd);
   p.instrs[kLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
-    reach_lock(d, w, t, kEmodpr);
+    reach_lock(d, w, t, kModify);
   }, kHoldsMutex);
 
   // sgx_encl_load_page first: each step of it an ELDU until the page is in; then the
-  // driver's type check and EMODPR. A busy page or the wrong type reach no leaf: the
-  // thread runs on to the unlock.
-  p.instrs[kEmodpr] = make_instr("emodpr.end", [=](const auto& d, auto& w, size_t t) {
+  // driver's type check and EMODPR, or EMODT. A busy page or the wrong type reach no
+  // leaf: the thread runs on to the unlock.
+  const char* leaf_end = f.trim ? "emodt.end" : "emodpr.end";
+  p.instrs[kModify] = make_instr(leaf_end, [=](const auto& d, auto& w, size_t t) {
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
     lock_mutex(d, w, t);
@@ -137,14 +136,23 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     const LoadStep<D> load = load_page_step(d, l, w, page, d.lit(true));
     page_failed(d, f, w, me, load.busy, ret::kEagain);
     page_failed(d, f, w, me, load.failed, ret::kEfault);
-    const typename D::Bool reg = load.in && at(d, w.drv.pages, page, &PageRecord<D>::type) == arch::pt::kReg;
-    // EMODPR's SECINFO: the rights alone (the PR bit is EACCEPT's).
-    arch::SecInfo<C> rights = restricted_rights();
-    rights.pr = false;
-    const arch::SecInfo<D> si = secinfo(d, rights);
-    const arch::Outcome<D> out = leaf_if(d, w, reg, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& op) {
-      return arch::emodpr(dd, s, op);
-    }, arch::ModifyOp<D>{d.num(f.cpu), at(d, w.drv.pages, page, &PageRecord<D>::slot), si});
+    // The SDM's transitions: EMODPR on a REG page; EMODT to TRIM of a REG or TCS page.
+    const typename D::Int type = at(d, w.drv.pages, page, &PageRecord<D>::type);
+    const typename D::Bool reg =
+        load.in && (type == arch::pt::kReg || (d.lit(f.trim) && type == arch::pt::kTcs));
+    // EMODPR's SECINFO: the rights alone (the PR bit is EACCEPT's); EMODT's: the type.
+    arch::SecInfo<C> change = f.trim ? trimmed() : restricted_rights();
+    change.pr = false;
+    change.modified = false;
+    const arch::SecInfo<D> si = secinfo(d, change);
+    const arch::ModifyOp<D> op{d.num(f.cpu), at(d, w.drv.pages, page, &PageRecord<D>::slot), si};
+    const arch::Outcome<D> out =
+        f.trim ? leaf_if(d, w, reg, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& o) {
+                   return arch::emodt(dd, s, o);
+                 }, op)
+               : leaf_if(d, w, reg, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& o) {
+                   return arch::emodpr(dd, s, o);
+                 }, op);
     // A fault means the driver's own checks let something through: a WARN in Linux.
     w.ghost.warn = w.ghost.warn || (reg && arch::faulted(out));
     page_failed(d, f, w, me, load.in && !reg, ret::kEinval);
@@ -155,8 +163,8 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     go_if(d, me, ok && d.lit(etrack_per_page), kEtrack);
     if (!etrack_per_page) page_done(d, f, w, me, ok);
   }, kHoldsMutex);
-  p.instrs[kEmodpr].point_at = [f](const World<C>& w, size_t t) {
-    return w.drv.pages[size_t(w.th[t].index + f.first)].resident ? "emodpr.end" : "eldu.end";
+  p.instrs[kModify].point_at = [f, leaf_end](const World<C>& w, size_t t) {
+    return w.drv.pages[size_t(w.th[t].index + f.first)].resident ? leaf_end : "eldu.end";
   };
 
   // After the range (batched) the mutex was dropped since the last EMODPR: the SECS may
@@ -213,6 +221,26 @@ Program restrict_permissions(const Layout& l, const Variant& v) {
     finish(d, f, w, w.th[t], d.lit(true));
   });
   return p;
+}
+
+}  // namespace
+
+arch::SecInfo<C> restricted_rights() { return {false, arch::pt::kReg, true, false, false, false, false, true}; }
+arch::SecInfo<C> trimmed() { return {false, arch::pt::kTrim, false, false, false, false, true, false}; }
+
+Program restrict_permissions(const Layout& l, const Variant& v) {
+  return modify_flow(l, {Layout::kernel_cpu(), l.data_page(0), int64_t(l.data_pages), false,
+                         v.alt.restrict_etrack == Alt::RestrictEtrack::kBatched,
+                         v.alt.restrict_lock == Alt::RestrictLock::kWholeRange,
+                         v.bug("restrict-skips-etrack"), v.bug("etrack-skips-ipi"),
+                         v.bug("batched-etrack-skips-secs-reload")});
+}
+
+// The driver's alternatives and the bugs of RESTRICT_PERMISSIONS' own code do not touch
+// MODIFY_TYPES; the ETRACK flow (and so bug.etrack-skips-ipi) is the one they share.
+Program modify_types(const Layout& l, const Variant& v) {
+  return modify_flow(l, {Layout::kernel_cpu(), l.data_page(0), int64_t(l.data_pages), true, false,
+                         false, false, v.bug("etrack-skips-ipi"), false});
 }
 
 }  // namespace sgxref::proofs::flows
