@@ -14,7 +14,6 @@
 #include "cli/check_json.h"
 #include "cli/driver_bug.h"
 #include "flows/catalogue.h"
-#include "flows/random_run.h"
 #include "replay/flow_replay.h"
 
 namespace sgxref::cli {
@@ -162,15 +161,14 @@ RowReplay replay_row(const fl::Row& r) {
 
 SampleReplay replay_samples(const fl::Row& r, size_t samples) {
   SampleReplay s;
-  const fl::Variant v = fl::variant_of(r.entry);
-  for (uint64_t seed = 1; seed <= samples; ++seed) {
-    const std::vector<fl::FlowStep> steps = fl::random_run(r.system, seed, r.bound);
-    const rp::ReplayResult res = rp::replay_on_driver(r.system, r.layout, v, steps);
+  const std::vector<rp::ReplayResult> runs =
+      rp::replay_random_runs(r.system, r.layout, fl::variant_of(r.entry), samples, r.bound);
+  for (size_t i = 0; i < runs.size(); ++i) {
     ++s.samples;
-    if (res.clean()) {
+    if (runs[i].clean()) {
       ++s.clean;
     } else if (s.first_failure.empty()) {
-      s.first_failure = "seed " + std::to_string(seed) + ": " + res.report();
+      s.first_failure = "seed " + std::to_string(i + 1) + ": " + runs[i].report();
     }
   }
   return s;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "flows/properties.h"
+#include "flows/random_run.h"
 #include "kernel/errno.h"
 #include "uapi/sgx_code.h"
 
@@ -185,6 +186,14 @@ ReplayResult replay_on_driver(const flows::System& sys, const flows::Layout& l,
     }
   }
   return r;
+}
+
+std::vector<ReplayResult> replay_random_runs(const flows::System& sys, const flows::Layout& l,
+                                             const flows::Variant& v, uint64_t seeds, size_t max_steps) {
+  std::vector<ReplayResult> out;
+  for (uint64_t seed = 1; seed <= seeds; ++seed)
+    out.push_back(replay_on_driver(sys, l, v, flows::random_run(sys, seed, max_steps)));
+  return out;
 }
 
 }  // namespace sgxref::proofs::replay

@@ -68,4 +68,9 @@ ReplayResult replay_on_driver(const flows::System& sys, const flows::Layout& l,
                               const flows::Variant& v, const std::vector<flows::FlowStep>& steps,
                               bool states = false);
 
+// flows::random_run's schedules of `sys` for seeds 1 .. `seeds` (at most `max_steps`
+// steps each), each replayed on a fresh driver; by seed.
+std::vector<ReplayResult> replay_random_runs(const flows::System& sys, const flows::Layout& l,
+                                             const flows::Variant& v, uint64_t seeds, size_t max_steps);
+
 }  // namespace sgxref::proofs::replay

@@ -14,7 +14,6 @@
 
 #include "flows/catalogue.h"
 #include "flows/catalogue_run.h"
-#include "flows/random_run.h"
 #include "replay/flow_replay.h"
 
 namespace sgxref::proofs::replay {
@@ -36,10 +35,10 @@ using Reach = std::map<std::string, int>;
 
 Reach replay_samples(const Sampled& s, uint64_t seeds, size_t max_steps) {
   Reach reach;
-  for (uint64_t seed = 1; seed <= seeds; ++seed) {
-    const std::vector<flows::FlowStep> steps = flows::random_run(s.sys, seed, max_steps);
-    const ReplayResult r = replay_on_driver(s.sys, s.l, s.v, steps);
-    EXPECT_TRUE(r.clean()) << "seed " << seed << ": " << r.report() << "\n  plan "
+  const std::vector<ReplayResult> runs = replay_random_runs(s.sys, s.l, s.v, seeds, max_steps);
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const ReplayResult& r = runs[i];
+    EXPECT_TRUE(r.clean()) << "seed " << i + 1 << ": " << r.report() << "\n  plan "
                            << sched::to_string(r.plan);
     std::map<std::string, bool> passed;
     for (const sched::Step& p : r.plan) passed[p.point] = true;
