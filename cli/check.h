@@ -20,6 +20,7 @@ struct CheckArgs {
   size_t jobs = 2;   // entries run at once
   std::string json;  // given: the rows are written there as JSON too
   std::string expect;  // given: a table of the verdicts the rows must have
+  std::string flow_file;  // given: the one entry is this file's flow (docs/checker.md)
 };
 
 // Returns the exit status: 0 Linux's choices hold, 1 a violation in them, a vacuous

@@ -24,6 +24,7 @@ nlohmann::json entry_json(const fl::Row& r) {
                       {"depth", r.result.depth},
                       {"verdict", fl::verdict_name(r.result.verdict)},
                       {"seconds", r.result.seconds}};
+  if (r.entry.file) j["flow_file"] = r.entry.file->origin;
   j["property"] = r.result.cex ? nlohmann::json(r.result.cex->property) : nlohmann::json(nullptr);
   if (r.result.cex) {
     nlohmann::json steps = nlohmann::json::array();
@@ -52,6 +53,9 @@ std::vector<CounterexampleEntry> read_counterexamples(const nlohmann::json& j) {
     const nlohmann::json& e = entries[i];
     if (!e.contains("counterexample") || e["counterexample"].is_null()) continue;
     const std::string at = "entry " + std::to_string(i) + ": ";
+    if (e.contains("flow_file"))
+      throw bad(at + "its flow is the flow file " + e["flow_file"].dump() +
+                "'s, not the driver's, so there is nothing to replay it on");
     try {
       CounterexampleEntry c;
       c.index = i;

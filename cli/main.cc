@@ -202,6 +202,11 @@ void add_check(CLI::App& app, Action& action) {
   check->add_option("--json", args->json, "also write the rows, with each counterexample's "
                     "schedule, as JSON to FILE")
       ->type_name("FILE");
+  check->add_option("--flow-file", args->flow_file,
+                    "check the flow in FILE (docs/checker.md, \"Your own flow\") against "
+                    "ksgxd and enclave threads instead of the catalogue; --variant then "
+                    "switches ksgxd, --pages, --threads and --depth override the file's")
+      ->type_name("FILE");
   check->add_option("--expect", args->expect,
                     "compare the rows with a table of expected verdicts (flow, variant, "
                     "verdict, property, tab-separated, as proofs/expected-verdicts.txt); "

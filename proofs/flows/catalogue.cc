@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "flows/enclave_thread.h"
 #include "flows/reclaimer.h"
@@ -25,14 +26,18 @@ Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_thr
   return l;
 }
 
-System build_system(const std::string& flow, const Variant& v, const Layout& l) {
-  const bool trim = flow == "modify-types";
+System racing(Program ioctl, bool trim, const Variant& v, const Layout& l) {
   const size_t threads = 1 + (l.reclaimer ? 1 : 0) + l.enclave_threads;
-  System sys{built_world(l, threads), {trim ? modify_types(l, v) : restrict_permissions(l, v)}};
+  System sys{built_world(l, threads), {std::move(ioctl)}};
   if (l.reclaimer) sys.threads.push_back(reclaimer(l, v));
   for (size_t e = 0; e < l.enclave_threads; ++e)
     sys.threads.push_back(enclave_thread(l, e, sys.length(0), trim ? trimmed() : restricted_rights()));
   return sys;
+}
+
+System build_system(const std::string& flow, const Variant& v, const Layout& l) {
+  const bool trim = flow == "modify-types";
+  return racing(trim ? modify_types(l, v) : restrict_permissions(l, v), trim, v, l);
 }
 
 }  // namespace sgxref::proofs::flows

@@ -20,6 +20,11 @@ std::vector<std::string> flow_names();
 // The layout a flow runs on. Throws std::invalid_argument for an unknown flow.
 Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_threads);
 
+// An ioctl's program (thread 0), ksgxd under `v` when `l` has the reclaimer, and `l`'s
+// enclave threads EACCEPTing what the ioctl asks of them (TRIM when `trim`, else
+// read-only).
+System racing(Program ioctl, bool trim, const Variant& v, const Layout& l);
+
 // The flow's threads over `l` (from layout_for).
 System build_system(const std::string& flow, const Variant& v, const Layout& l);
 

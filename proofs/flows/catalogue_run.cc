@@ -5,8 +5,10 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "flows/catalogue.h"
+#include "flows/file_program.h"
 
 namespace sgxref::proofs::flows {
 
@@ -32,6 +34,11 @@ std::vector<Entry> catalogue() {
       {"modify-types", {}, 1},
       {"modify-types", {"bug.etrack-skips-ipi"}, 2},
   };
+}
+
+Entry file_entry(std::shared_ptr<const file::FlowFile> f, std::vector<std::string> switches) {
+  Entry e{f->name, std::move(switches), f->enclave_threads, f->pages, f->depth, f};
+  return e;
 }
 
 Variant variant_of(const Entry& e) {
@@ -66,10 +73,12 @@ size_t default_bound(const System& sys) {
 
 Row run_entry(const Entry& e, const RunSizes& sizes,
               const std::function<void(size_t, size_t)>& progress) {
-  const Layout l = layout_for(e.flow, sizes.pages.value_or(e.pages),
-                              sizes.enclave_threads.value_or(e.enclave_threads));
+  const size_t pages = sizes.pages.value_or(e.pages);
+  const size_t enclave_threads = sizes.enclave_threads.value_or(e.enclave_threads);
+  const Layout l = e.file ? file_layout(*e.file, pages, enclave_threads)
+                          : layout_for(e.flow, pages, enclave_threads);
   const Variant v = variant_of(e);
-  Row r{e, describe(v), 0, 0, l, build_system(e.flow, v, l), {}};
+  Row r{e, describe(v), 0, 0, l, e.file ? file_system(e.file, v, l) : build_system(e.flow, v, l), {}};
   r.threads = r.system.threads.size();
   const size_t asked = sizes.depth.value_or(e.depth);
   r.bound = asked != 0 ? asked : default_bound(r.system);

@@ -7,11 +7,13 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "flows/check.h"
+#include "flows/flow_file.h"
 #include "flows/layout.h"
 #include "flows/variant.h"
 
@@ -26,7 +28,13 @@ struct Entry {
   // thread can end in one run); else a smaller bound the catalogue's time allows, which
   // still lets each thread end (the run checks it).
   size_t depth = 0;
+  // Set: the flow is this file's (`flow` is its name), raced by ksgxd under `switches`
+  // if the file asks for ksgxd.
+  std::shared_ptr<const file::FlowFile> file = nullptr;
 };
+
+// The entry a flow file makes, at the file's sizes.
+Entry file_entry(std::shared_ptr<const file::FlowFile> f, std::vector<std::string> switches);
 
 std::vector<Entry> catalogue();
 

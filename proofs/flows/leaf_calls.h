@@ -23,6 +23,33 @@ arch::Outcome<D> leaf_if(const D& d, World<D>& w, const typename D::Bool& when, 
   return out;
 }
 
+// A concrete SECINFO as domain values.
+template <model::Domain D>
+arch::SecInfo<D> secinfo(const D& d, const arch::SecInfo<model::Concrete>& c) {
+  return {d.lit(c.reserved), d.num(c.type), d.lit(c.r), d.lit(c.w), d.lit(c.x),
+          d.lit(c.pending), d.lit(c.modified), d.lit(c.pr)};
+}
+
+// EMODT to `change`'s type when `trim`, else EMODPR to its rights, from `cpu` on the page
+// in EPC slot `slot`, when `when`. The SECINFO carries the type or the rights alone (the
+// PR and MODIFIED bits are EACCEPT's).
+template <model::Domain D>
+arch::Outcome<D> modify_if(const D& d, World<D>& w, const typename D::Bool& when, bool trim,
+                           arch::SecInfo<model::Concrete> change, int64_t cpu,
+                           const typename D::Int& slot) {
+  change.pr = false;
+  change.modified = false;
+  const arch::ModifyOp<D> op{d.num(cpu), slot, secinfo(d, change)};
+  if (trim) {
+    return leaf_if(d, w, when, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& o) {
+      return arch::emodt(dd, s, o);
+    }, op);
+  }
+  return leaf_if(d, w, when, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& o) {
+    return arch::emodpr(dd, s, o);
+  }, op);
+}
+
 // on_each_cpu_mask over the enclave's CPUs: every CPU but the kernel's own, when `when`;
 // the driver's call ends at the scheduling point "ipi_mask.end".
 template <model::Domain D>
@@ -88,12 +115,6 @@ void reach_lock(const D& d, World<D>& w, size_t t, int64_t next) {
   run_on_if(w.th[t], d.lit(true));
 }
 
-// A concrete SECINFO as domain values.
-template <model::Domain D>
-arch::SecInfo<D> secinfo(const D& d, const arch::SecInfo<model::Concrete>& c) {
-  return {d.lit(c.reserved), d.num(c.type), d.lit(c.r), d.lit(c.w), d.lit(c.x),
-          d.lit(c.pending), d.lit(c.modified), d.lit(c.pr)};
-}
 
 template <model::Domain D>
 typename D::Bool succeeded(const arch::Outcome<D>& o) {

@@ -1,5 +1,6 @@
 #include "flows/modify_ioctl.h"
 
+#include "flows/ioctl_return.h"
 #include "flows/leaf_calls.h"
 #include "flows/load_page.h"
 
@@ -31,39 +32,10 @@ struct Shape {
   bool trim, batched, whole_range, skips_etrack, skips_ipi, skips_secs_reload;
 };
 
-// The page's type and rights as the hardware holds them: in its EPCM entry, or in the
-// blob EWB sealed while it is evicted.
-template <class D>
-struct PageState {
-  typename D::Int type, rights;  // rights: R 4, W 2, X 1
-};
-
-template <model::Domain D>
-PageState<D> state_of(const D& d, const World<D>& w, const typename D::Int& page) {
-  const PageRecord<D> rec = at(d, w.drv.pages, page);
-  const arch::Epcm<D> e = at(d, w.hw.epcm, rec.slot);
-  const arch::Blob<D> b = at(d, w.hw.blob, page);
-  const auto bits = [&](const auto& r, const auto& wr, const auto& x) {
-    return ite(r, d.num(4), d.num(0)) + ite(wr, d.num(2), d.num(0)) + ite(x, d.num(1), d.num(0));
-  };
-  return {ite(rec.resident, e.type, b.type), ite(rec.resident, bits(e.r, e.w, e.x), bits(b.r, b.w, b.x))};
-}
-
-// The return: `count` is the pages done. D3: each page of the range before `count` is
-// changed (read-only, or TRIM), each page after it is as the layout has it (REG RW).
+// The return: `count` is the pages done; D3 checked.
 template <model::Domain D>
 void finish(const D& d, const Shape& f, World<D>& w, Thread<D>& me, const typename D::Bool& when) {
-  typename D::Bool exact = d.lit(true);
-  for (int64_t i = 0; i < f.n; ++i) {
-    const PageState<D> st = state_of(d, w, d.num(f.first + i));
-    const typename D::Bool untouched = st.type == arch::pt::kReg && st.rights == 6;
-    const typename D::Bool changed =
-        f.trim ? st.type == arch::pt::kTrim : st.type == arch::pt::kReg && st.rights == 4;
-    exact = exact && ite(me.index <= i, untouched, changed);
-  }
-  w.ghost.contract = w.ghost.contract || (when && !exact);
-  me.count = ite(when, me.index, me.count);
-  go_if(d, me, when, kEnd);
+  ioctl_return(d, f.first, f.n, f.trim, w, me, when, kEnd);
 }
 
 // After the per-page loop: the batched ETRACK if some page was restricted, else return.
@@ -140,19 +112,8 @@ Program modify_flow(const Layout& l, const Shape& f) {
     const typename D::Int type = at(d, w.drv.pages, page, &PageRecord<D>::type);
     const typename D::Bool reg =
         load.in && (type == arch::pt::kReg || (d.lit(f.trim) && type == arch::pt::kTcs));
-    // EMODPR's SECINFO: the rights alone (the PR bit is EACCEPT's); EMODT's: the type.
-    arch::SecInfo<C> change = f.trim ? trimmed() : restricted_rights();
-    change.pr = false;
-    change.modified = false;
-    const arch::SecInfo<D> si = secinfo(d, change);
-    const arch::ModifyOp<D> op{d.num(f.cpu), at(d, w.drv.pages, page, &PageRecord<D>::slot), si};
-    const arch::Outcome<D> out =
-        f.trim ? leaf_if(d, w, reg, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& o) {
-                   return arch::emodt(dd, s, o);
-                 }, op)
-               : leaf_if(d, w, reg, [](const D& dd, arch::State<D>& s, const arch::ModifyOp<D>& o) {
-                   return arch::emodpr(dd, s, o);
-                 }, op);
+    const arch::Outcome<D> out = modify_if(d, w, reg, f.trim, f.trim ? trimmed() : restricted_rights(),
+                                           f.cpu, at(d, w.drv.pages, page, &PageRecord<D>::slot));
     // A fault means the driver's own checks let something through: a WARN in Linux.
     w.ghost.warn = w.ghost.warn || (reg && arch::faulted(out));
     page_failed(d, f, w, me, load.in && !reg, ret::kEinval);
