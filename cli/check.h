@@ -26,7 +26,8 @@ struct CheckArgs {
 // Returns the exit status: 0 Linux's choices hold, 1 a violation in them, a vacuous
 // entry, a counterexample the driver does not show or a safe schedule it breaks on, 2 an
 // unknown flow or switch, a JSON file that cannot be written or a table that cannot be
-// read. With `expect`, 0 means instead that every row has the table's verdict and
+// read, 3 (when nothing else failed) an entry whose proof (`sizes.prove`) did not finish
+// in its time. With `expect`, 0 means instead that every row has the table's verdict and
 // property and the driver showed each row as it should; 1 that one did not.
 //
 // The table (proofs/expected-verdicts.txt): one line per entry, in order, with the flow,

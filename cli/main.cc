@@ -38,7 +38,8 @@ constexpr uint64_t kMaxEpcPages = uint64_t(1) << 20;
 constexpr const char* kExitCodes =
     "Exit status: 0 success; 1 a violation under Linux's choices, the self-check or a\n"
     "scenario failed, or memory ran out; 2 a bad command line (or none), an unknown flow,\n"
-    "switch or scenario, or a machine too large for the memory available.";
+    "switch or scenario, or a machine too large for the memory available; 3 (check\n"
+    "--prove) an entry whose proof did not finish in its time.";
 
 // What the command the line selected runs, once the whole line has parsed; returns the
 // exit status. Running after the parse means a bad option later on the line stops the
@@ -202,6 +203,20 @@ void add_check(CLI::App& app, Action& action) {
   check->add_option("--json", args->json, "also write the rows, with each counterexample's "
                     "schedule, as JSON to FILE")
       ->type_name("FILE");
+  check->add_flag("--prove", args->sizes.prove,
+                  "go on past each entry's depth until every run has ended, which proves "
+                  "the properties for every reachable world (PROVEN), or --timeout "
+                  "passes (UNKNOWN)");
+  check->add_option_function<std::string>(
+           "--timeout",
+           [args](const std::string& text) {
+             const uint64_t v = option_u64("--timeout", text, Radix::kDecimal, "it takes 1 to 86400 seconds");
+             if (v < 1 || v > 86400)
+               throw CLI::ValidationError("--timeout", std::to_string(v) + " is out of range; it takes 1 to 86400 seconds");
+             args->sizes.prove_seconds = double(v);
+           },
+           "seconds each entry may take with --prove, decimal, 1 to 86400 (default 300)")
+      ->type_name("SECONDS");
   check->add_option("--flow-file", args->flow_file,
                     "check the flow in FILE (docs/checker.md, \"Your own flow\") against "
                     "ksgxd and enclave threads instead of the catalogue; --variant then "

@@ -33,7 +33,7 @@ Verdict IncrementalSolver::check(const z3::expr& goal) {
   }
   solver_.add(!on);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  if (r == z3::unknown) throw std::runtime_error("solver gave up: " + solver_.reason_unknown());
+  if (r == z3::unknown) throw SolverGaveUp("solver gave up: " + solver_.reason_unknown());
   return {r, took.count()};
 }
 

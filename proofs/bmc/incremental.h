@@ -7,8 +7,14 @@
 #include <z3++.h>
 
 #include <cstddef>
+#include <stdexcept>
 
 namespace sgxref::proofs {
+
+// The solver gave up on a query (its time limit, or any other reason it gives).
+struct SolverGaveUp : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // A solver's answer to one query and the wall time it took.
 struct Verdict {
@@ -23,8 +29,8 @@ class IncrementalSolver {
   void add(const z3::expr& e) { solver_.add(e); }
 
   // Whether `goal` can hold together with everything asserted. A sat answer's model,
-  // checked against every assertion, is kept for model(). Throws std::runtime_error when
-  // the solver gives up.
+  // checked against every assertion, is kept for model(). Throws SolverGaveUp when the
+  // solver gives up.
   Verdict check(const z3::expr& goal);
   const z3::model& model() const { return last_model_; }
 

@@ -43,6 +43,10 @@ struct RunSizes {
   std::optional<size_t> pages;
   std::optional<size_t> enclave_threads;
   std::optional<size_t> depth;
+  // Go on past the bound until every run has ended (PROVEN), within `prove_seconds` per
+  // entry (else UNKNOWN).
+  bool prove = false;
+  double prove_seconds = 300;
 };
 
 struct Row {
@@ -73,9 +77,9 @@ struct Progress {
 std::vector<Row> run_entries(const std::vector<Entry>& entries, const RunSizes& sizes,
                              size_t jobs, const Progress& progress);
 
-// "SAFE", "UNSAFE", "VACUOUS".
+// "SAFE", "PROVEN", "UNSAFE", "VACUOUS", "UNKNOWN".
 const char* verdict_name(Verdict3 v);
-// "SAFE to depth 22", "UNSAFE", "VACUOUS".
+// "SAFE to depth 22", "PROVEN", "UNSAFE", "VACUOUS", "UNKNOWN (SAFE to depth 30)".
 std::string verdict_text(const Row& r);
 
 }  // namespace sgxref::proofs::flows

@@ -1,6 +1,10 @@
 #include "flows/check.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <stdexcept>
 
 namespace sgxref::proofs::flows {
@@ -33,39 +37,85 @@ Counterexample confirmed(const FlowUnrolling& u, const Property& p, size_t depth
   return cex;
 }
 
+// The time a proof may take, or none without one.
+using Clock = std::chrono::steady_clock;
+using Deadline = std::optional<Clock::time_point>;
+
+// Interrupts the context's queries from the deadline on (a query then gives up:
+// SolverGaveUp). Not the solver's "timeout" parameter: with one set, Z3 4.8 answers the
+// unrolling's incremental queries with its general SMT core instead of QF_BV's SAT
+// solver, many times slower (incremental.cc). Z3 cancels only the query running when
+// interrupted, hence again every 50 ms until the check is over.
+class Watchdog {
+ public:
+  Watchdog(z3::context& ctx, const Deadline& end) {
+    if (!end) return;
+    thread_ = std::thread([this, &ctx, end] {
+      std::unique_lock<std::mutex> l(m_);
+      if (cv_.wait_until(l, *end, [this] { return over_; })) return;
+      while (!cv_.wait_for(l, std::chrono::milliseconds(50), [this] { return over_; })) ctx.interrupt();
+    });
+  }
+  ~Watchdog() {
+    {
+      const std::lock_guard<std::mutex> l(m_);
+      over_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool over_ = false;
+  std::thread thread_;
+};
+
 void check_in(z3::context& ctx, const System& sys, size_t bound, CheckResult& r,
-              const std::function<void(size_t)>& progress) {
+              const std::function<void(size_t)>& progress, const Deadline& deadline) {
   FlowUnrolling u(ctx, sys);
   const S& d = u.domain();
+  const auto ask = [&](const z3::expr& goal) { return u.check(goal).result; };
   r.ends_at.assign(sys.threads.size(), std::nullopt);
   for (size_t depth = 0;; ++depth) {
     for (const Property& p : properties()) {
       const z3::expr broken = p.broken(d, sys, u.world(depth)).e;
-      if (u.check(broken).result == z3::sat) {
+      if (ask(broken) == z3::sat) {
         r.verdict = Verdict3::kUnsafe;
         r.depth = depth;
         r.cex = confirmed(u, p, depth);
-        break;
+        return;
       }
       // No run breaks it at this depth: asserting so takes no behaviour away, and the
       // solver need not find it out again at the next depths.
       u.assume(!broken);
     }
-    if (r.cex) break;
+    bool all_can_end = true;
     for (size_t t = 0; t < sys.threads.size(); ++t) {
-      if (!r.ends_at[t] && u.check(ended(d, sys, u.world(depth), t).e).result == z3::sat)
-        r.ends_at[t] = depth;
+      if (!r.ends_at[t] && ask(ended(d, sys, u.world(depth), t).e) == z3::sat) r.ends_at[t] = depth;
+      all_can_end = all_can_end && r.ends_at[t];
     }
     r.depth = depth;
+    // Until every thread can have ended, some run has one that has not, and (D6 held)
+    // can move: no need to ask.
+    if (all_can_end && ask(any_ready(d, sys, u.world(depth)).e) == z3::unsat) {
+      r.verdict = Verdict3::kProven;
+      return;
+    }
     if (progress) progress(depth);
-    if (depth == bound) break;
+    if (depth >= bound && !deadline) break;
+    if (deadline && Clock::now() >= *deadline) {
+      r.verdict = Verdict3::kUnknown;
+      return;
+    }
     if (u.extend().result != z3::unsat)
       throw std::logic_error("a step can leave a field of the world beyond its declared width");
   }
-  if (!r.cex) {
-    for (const auto& e : r.ends_at)
-      if (!e) r.verdict = Verdict3::kVacuous;
-  }
+  for (const auto& e : r.ends_at)
+    if (!e) r.verdict = Verdict3::kVacuous;
 }
 
 // One context per thread, never destroyed: Z3 4.8.12 takes minutes to delete a context
@@ -79,10 +129,21 @@ z3::context& checker_context() {
 
 }  // namespace
 
-CheckResult run_check(const System& sys, size_t bound, const std::function<void(size_t)>& progress) {
+CheckResult run_check(const System& sys, size_t bound, const std::function<void(size_t)>& progress,
+                      std::optional<double> prove_seconds) {
   const auto start = std::chrono::steady_clock::now();
   CheckResult r;
-  check_in(checker_context(), sys, bound, r, progress);
+  const Deadline deadline =
+      prove_seconds ? Deadline(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*prove_seconds)))
+                    : std::nullopt;
+  try {
+    const Watchdog watchdog(checker_context(), deadline);
+    check_in(checker_context(), sys, bound, r, progress, deadline);
+  } catch (const SolverGaveUp&) {
+    // Out of time: the depths done stand.
+    if (!deadline) throw;
+    r.verdict = Verdict3::kUnknown;
+  }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   r.seconds = took.count();
   return r;

@@ -1,6 +1,11 @@
-// File: the bounded check of one system. At each depth 0, 1, ... up to the bound it asks
+// File: the check of one system. At each depth 0, 1, ... up to the bound it asks
 // whether the world at that depth breaks a property (the first depth that does is the
 // shortest counterexample) and, for vacuity, whether each thread can have ended by then.
+// Then whether any run can still move: when none can, every run has ended by that
+// depth (D6, checked at every depth, rules out one that stopped short), so the depths
+// checked hold every world the system can reach, and the verdict is PROVEN. The flows
+// are programs that end, so such a depth exists; asked to prove, the check goes on past
+// the bound until it finds it, or its time runs out (UNKNOWN: SAFE to the last depth).
 // A counterexample is rerun concretely, step by step, from the solver's schedule: it
 // must end in the solver's world and break the same property, or the run throws.
 #pragma once
@@ -16,7 +21,7 @@
 
 namespace sgxref::proofs::flows {
 
-enum class Verdict3 { kSafe, kUnsafe, kVacuous };
+enum class Verdict3 { kSafe, kProven, kUnsafe, kVacuous, kUnknown };
 
 struct Counterexample {
   std::string property;
@@ -26,15 +31,19 @@ struct Counterexample {
 
 struct CheckResult {
   Verdict3 verdict = Verdict3::kSafe;
-  size_t depth = 0;  // SAFE: every property held to this depth; UNSAFE: the violation's
+  // SAFE and UNKNOWN: every property held to this depth; PROVEN: every run has ended by
+  // it; UNSAFE: the violation's.
+  size_t depth = 0;
   std::optional<Counterexample> cex;
   std::vector<std::optional<size_t>> ends_at;  // by thread: the first depth it can have ended
   double seconds = 0;
 };
 
+// With `prove_seconds`, the check goes on past `bound` for a proof within that time.
 // `progress(depth)`, when given, is called as each depth is done.
 CheckResult run_check(const System& sys, size_t bound,
-                      const std::function<void(size_t depth)>& progress = nullptr);
+                      const std::function<void(size_t depth)>& progress = nullptr,
+                      std::optional<double> prove_seconds = std::nullopt);
 
 // Reruns `steps` concretely from the system's initial world: every world on the way.
 std::vector<World<C>> rerun(const System& sys, const std::vector<FlowStep>& steps);

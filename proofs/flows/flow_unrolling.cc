@@ -31,14 +31,11 @@ Verdict FlowUnrolling::extend() {
 
   const World<S>& w = worlds_[k];
   World<S> next = w;
-  S::Bool any_ready = d_.lit(false);
   for (size_t t = 0; t < idle; ++t) {
-    const S::Bool r = ready(d_, sys_, w, t);
-    any_ready = any_ready || r;
-    solver_.add(z3::implies(chose(t), r.e));
+    solver_.add(z3::implies(chose(t), ready(d_, sys_, w, t).e));
     next = ite(S::Bool(chose(t)), step(d_, sys_, w, t), next);
   }
-  solver_.add(z3::implies(chose(idle), (!any_ready).e));
+  solver_.add(z3::implies(chose(idle), (!any_ready(d_, sys_, w)).e));
 
   const Verdict overflow = check(exceeds_widths(d_, shape_, next));
   worlds_.push_back(fresh_state(d_, shape_, "s" + std::to_string(k + 1)));

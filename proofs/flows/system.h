@@ -44,15 +44,20 @@ typename D::Bool ready(const D& d, const System& sys, const World<D>& w, size_t 
   }
 }
 
+// Some thread can take a step.
+template <model::Domain D>
+typename D::Bool any_ready(const D& d, const System& sys, const World<D>& w) {
+  typename D::Bool r = d.lit(false);
+  for (size_t t = 0; t < sys.threads.size(); ++t) r = r || ready(d, sys, w, t);
+  return r;
+}
+
 // No thread can move although one has not ended: a deadlock (D6).
 template <model::Domain D>
 typename D::Bool stuck(const D& d, const System& sys, const World<D>& w) {
-  typename D::Bool any_ready = d.lit(false), all_ended = d.lit(true);
-  for (size_t t = 0; t < sys.threads.size(); ++t) {
-    any_ready = any_ready || ready(d, sys, w, t);
-    all_ended = all_ended && ended(d, sys, w, t);
-  }
-  return !any_ready && !all_ended;
+  typename D::Bool all_ended = d.lit(true);
+  for (size_t t = 0; t < sys.threads.size(); ++t) all_ended = all_ended && ended(d, sys, w, t);
+  return !any_ready(d, sys, w) && !all_ended;
 }
 
 // The world after thread `t` takes its next step (unchanged if it has ended). A step
