@@ -81,12 +81,12 @@ void run_step(const D& d, const Layout& l, const FlowFile& f, size_t s, World<D>
     }
     switch (op.kind) {
       case Kind::kReachLock:
-        reach(g, "encl->lock");
+        reach(g, file::point_of(op.kind));
         run_on_if(me, g);
         jump(g, int64_t(op.to));
         break;
       case Kind::kUnlock:
-        reach(g, "encl->lock");
+        reach(g, file::point_of(op.kind));
         w.drv.mutex = ite(g, d.num(0), w.drv.mutex);
         break;
       case Kind::kLoadPage:
@@ -96,7 +96,7 @@ void run_step(const D& d, const Layout& l, const FlowFile& f, size_t s, World<D>
         const LoadStep<D> ld = op.kind == Kind::kLoadPage ? load_page_step(d, l, w, page, g)
                                                           : load_secs_step(d, l, w, g);
         (op.kind == Kind::kLoadPage ? found.page : found.secs) = ld;
-        reach(ld.loading || ld.failed, "eldu.end");
+        reach(ld.loading || ld.failed, file::point_of(op.kind));
         found.live = found.live && !ld.loading;
         break;
       }
@@ -105,7 +105,7 @@ void run_step(const D& d, const Layout& l, const FlowFile& f, size_t s, World<D>
         const bool trim = op.kind == Kind::kEmodt;
         const arch::Outcome<D> out = modify_if(d, w, g, trim, trim ? trimmed() : restricted_rights(),
                                                Layout::kernel_cpu(), at(d, w.drv.pages, page, &PageRecord<D>::slot));
-        reach(g, trim ? "emodt.end" : "emodpr.end");
+        reach(g, file::point_of(op.kind));
         found.ok = g && succeeded(out);
         found.faulted = g && arch::faulted(out);
         break;
@@ -116,14 +116,14 @@ void run_step(const D& d, const Layout& l, const FlowFile& f, size_t s, World<D>
         const Bool evicted = g && !w.drv.secs_resident;
         w.ghost.warn = w.ghost.warn || evicted;
         const arch::Outcome<D> out = etrack_if(d, w, g && !evicted);
-        reach(g && !evicted, "etrack.end");
+        reach(g && !evicted, file::point_of(op.kind));
         found.ok = g && !evicted && succeeded(out);
         found.faulted = g && !evicted && arch::faulted(out);
         break;
       }
       case Kind::kIpi:
         ipi_enclave_cpus(d, w, g);
-        reach(g, "ipi_mask.end");
+        reach(g, file::point_of(op.kind));
         break;
       case Kind::kWarn:
         w.ghost.warn = w.ghost.warn || g;

@@ -1,6 +1,5 @@
 #include "flows/flow_file.h"
 
-#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -52,10 +51,15 @@ const std::map<std::string, int64_t>& errors() {
   return m;
 }
 
-template <class M>
-std::string names(const M& m) {
+const std::string& name_of(const std::string& s) { return s; }
+template <class V>
+const std::string& name_of(const std::pair<const std::string, V>& entry) { return entry.first; }
+
+// The names a map's keys or a set give, comma-separated.
+template <class C>
+std::string names(const C& c) {
   std::string out;
-  for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + k;
+  for (const auto& e : c) out += (out.empty() ? "" : ", ") + name_of(e);
   return out;
 }
 
@@ -70,7 +74,7 @@ class Reader {
   void only_keys(const Json& j, const std::set<std::string>& known) const {
     if (!j.is_object()) fail("want an object");
     for (const auto& [key, value] : j.items()) {
-      if (known.count(key) == 0) fail("unknown key '" + key + "'; it takes " + names_of(known));
+      if (known.count(key) == 0) fail("unknown key '" + key + "'; it takes " + names(known));
     }
   }
   const Json& need(const Json& j, const std::string& key) const {
@@ -96,11 +100,6 @@ class Reader {
   }
 
  private:
-  static std::string names_of(const std::set<std::string>& s) {
-    std::string out;
-    for (const std::string& k : s) out += (out.empty() ? "" : ", ") + k;
-    return out;
-  }
   std::string where_;
 };
 
@@ -127,6 +126,8 @@ bool is_lock(Kind k) { return k == Kind::kReachLock || k == Kind::kUnlock; }
 bool is_load(Kind k) { return k == Kind::kLoadPage || k == Kind::kLoadSecs; }
 bool jumps(Kind k) { return k == Kind::kGoto || k == Kind::kFail || k == Kind::kReturn || k == Kind::kReachLock; }
 
+}  // namespace
+
 std::string point_of(Kind k) {
   switch (k) {
     case Kind::kReachLock:
@@ -147,6 +148,8 @@ std::string point_of(Kind k) {
       return "";
   }
 }
+
+namespace {
 
 // What each op needs beside "op" and "when", read; labels are resolved later.
 Op read_op(const Reader& r, const Json& j, std::string& target) {

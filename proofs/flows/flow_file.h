@@ -74,6 +74,9 @@ struct FlowFile {
   std::vector<Step> steps;
 };
 
+// The scheduling point an op reaches when it runs ("" for none).
+std::string point_of(Op::Kind k);
+
 // Reads and checks `path`. Throws std::invalid_argument naming the file and the place.
 FlowFile read_flow_file(const std::string& path);
 // The same from the file's text; `origin` names it in errors.
