@@ -24,9 +24,22 @@ std::optional<std::string> bug_of(const std::vector<std::string>& switches) {
   return bug;
 }
 
+namespace {
+
+std::string& binary_dir() {
+  static std::string dir;
+  return dir;
+}
+
+}  // namespace
+
+void set_bug_binary_dir(const std::string& dir) { binary_dir() = dir; }
+
 std::string bug_binary(const std::string& bug) {
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
-  const std::filesystem::path p = self.parent_path() / ("sgxref-bug-" + bug);
+  const std::filesystem::path dir = binary_dir().empty()
+                                        ? std::filesystem::read_symlink("/proc/self/exe").parent_path()
+                                        : std::filesystem::path(binary_dir());
+  const std::filesystem::path p = dir / ("sgxref-bug-" + bug);
   if (access(p.c_str(), X_OK) != 0)
     throw std::runtime_error("no driver with bug." + bug + " was built (" + p.string() + ")");
   return p.string();

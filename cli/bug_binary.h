@@ -13,8 +13,10 @@ namespace sgxref::cli {
 std::optional<std::string> bug_of(const std::vector<std::string>& switches);
 
 // The path of the binary whose driver has `bug`; throws std::runtime_error when it was
-// not built.
+// not built. It is looked for beside this program, or in `dir` once set (the Python
+// module, which runs inside python3, sets the CLI's build directory).
 std::string bug_binary(const std::string& bug);
+void set_bug_binary_dir(const std::string& dir);
 
 // Runs `path` with `args` and waits: its exit status (128 + N when killed by signal N).
 // With `output`, the child's stdout goes to that file.

@@ -35,4 +35,10 @@ struct CheckArgs {
 // starting with '#' are comments.
 int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress);
 
+// The entries `args` selects (the catalogue's, or each selected flow with exactly the
+// switches, or the flow file's): what run_checker runs. Throws std::invalid_argument
+// for an unknown flow or switch, a flow given enclave threads it runs without, or a flow
+// file that cannot be read; says on `progress` which flows --threads leaves out.
+std::vector<proofs::flows::Entry> select_entries(const CheckArgs& args, std::ostream& progress);
+
 }  // namespace sgxref::cli

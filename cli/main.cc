@@ -303,6 +303,10 @@ void add_replay(CLI::App& app, Action& action) {
             "only this entry of the file (its index in \"entries\", from 0)")
       ->type_name("N");
   replay->add_flag("--brief", args->brief, "one line per counterexample");
+  replay->add_option("--json", args->json,
+                     "also write each replay as JSON: whether the driver showed the property, "
+                     "the plan and the driver's state after each step")
+      ->type_name("FILE");
   replay->footer(
       "Exit status: 0 the driver showed every counterexample's property; 1 it did not show "
       "one; 2 a bad command line, file or entry.");

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "cli/bug_binary.h"
-#include "cli/check_json.h"
 #include "cli/driver_bug.h"
-#include "flows/catalogue.h"
+#include "flows/catalogue_run.h"
+#include "flows/check_json.h"
 #include "replay/flow_replay.h"
 
 namespace sgxref::cli {
@@ -22,18 +22,6 @@ namespace {
 
 namespace fl = proofs::flows;
 namespace rp = proofs::replay;
-
-struct Rebuilt {
-  fl::Variant variant;
-  fl::Layout layout;
-  fl::System system;
-};
-
-Rebuilt rebuild(const fl::Entry& e) {
-  const fl::Variant v = fl::variant_of(e);
-  const fl::Layout l = fl::layout_for(e.flow, e.pages, e.enclave_threads);
-  return {v, l, fl::build_system(e.flow, v, l)};
-}
 
 std::string driver_name() {
   const std::string bug = driver_bug();
@@ -47,8 +35,12 @@ std::string summary(const std::string& property, const rp::ReplayResult& r) {
   return os.str();
 }
 
+std::string thread_name(const fl::System& sys, int id) {
+  return id == 0 ? std::string("main") : sys.threads[size_t(id - 1)].name;
+}
+
 void print_steps(std::ostream& out, const fl::System& sys, const rp::ReplayResult& r) {
-  const auto name = [&](int id) { return id == 0 ? std::string("main") : sys.threads[size_t(id - 1)].name; };
+  const auto name = [&](int id) { return thread_name(sys, id); };
   size_t width = 6;
   for (const sched::Step& s : r.plan) width = std::max(width, name(s.thread).size());
   out << "  step  " << std::left << std::setw(int(width) + 2) << "thread" << std::setw(15) << "runs on from"
@@ -60,20 +52,46 @@ void print_steps(std::ostream& out, const fl::System& sys, const rp::ReplayResul
   }
 }
 
+nlohmann::json replay_json(const fl::System& sys, const std::string& head, const std::string& property,
+                           const rp::ReplayResult& r) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (size_t k = 0; k < r.plan.size(); ++k)
+    steps.push_back({{"step", k + 1},
+                     {"thread", r.plan[k].thread},
+                     {"thread_name", thread_name(sys, r.plan[k].thread)},
+                     {"runs_on_from", r.plan[k].point},
+                     {"state", k < r.driver.states.size() ? nlohmann::json(r.driver.states[k]) : nlohmann::json(nullptr)}});
+  return {{"property", property},  {"shown", r.shows(property)}, {"summary", head + summary(property, r)},
+          {"driver", driver_name()}, {"followed", r.followed},     {"report", r.report()},
+          {"broken", r.broken},      {"mismatches", r.mismatches}, {"steps", steps}};
+}
+
 // Replays one entry here or, when its bug is not this binary's, in the binary that has
-// it. True when the driver showed the property.
-bool replay_entry(const std::string& file, const CounterexampleEntry& c, bool brief,
-                  std::ostream& out) {
+// it. True when the driver showed the property. With `json`, the replay's data is added
+// to it (by the other binary through `json_file`).
+bool replay_entry(const std::string& file, const fl::CounterexampleEntry& c, bool brief,
+                  std::ostream& out, nlohmann::json* json, const std::string& json_file) {
   const std::optional<std::string> bug = bug_of(c.entry.switches);
   if (bug.value_or("") != driver_bug()) {
     std::vector<std::string> args{"replay", file, "--entry", std::to_string(c.index)};
     if (brief) args.push_back("--brief");
+    const std::string theirs = json_file + ".entry";
+    if (json) args.insert(args.end(), {"--json", theirs});
     out << std::flush;
-    return run_binary(bug_binary(bug.value_or("")), args) == 0;
+    const bool shown = run_binary(bug_binary(bug.value_or("")), args) == 0;
+    if (json) {
+      std::ifstream in(theirs);
+      nlohmann::json j;
+      in >> j;
+      for (nlohmann::json& e : j) json->push_back(std::move(e));
+      std::remove(theirs.c_str());
+    }
+    return shown;
   }
-  const Rebuilt b = rebuild(c.entry);
-  const rp::ReplayResult r = rp::replay_on_driver(b.system, b.layout, b.variant, c.steps, !brief);
+  const fl::Built b = fl::build_entry(c.entry);
+  const rp::ReplayResult r = rp::replay_on_driver(b.system, b.layout, b.variant, c.steps, !brief || json);
   const std::string head = c.entry.flow + ", " + fl::describe(b.variant) + ": ";
+  if (json) json->push_back(replay_json(b.system, head, c.property, r));
   if (brief) {
     out << head << summary(c.property, r) << "\n";
   } else {
@@ -88,7 +106,7 @@ bool replay_entry(const std::string& file, const CounterexampleEntry& c, bool br
 }  // namespace
 
 int run_replay(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
-  std::vector<CounterexampleEntry> entries;
+  std::vector<fl::CounterexampleEntry> entries;
   try {
     std::ifstream in(args.file);
     if (!in) throw std::invalid_argument("cannot read " + args.file);
@@ -98,10 +116,10 @@ int run_replay(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
     } catch (const nlohmann::json::exception& e) {
       throw std::invalid_argument(args.file + " is not JSON: " + e.what());
     }
-    entries = read_counterexamples(j);
+    entries = fl::read_counterexamples(j);
     if (args.entry) {
-      std::vector<CounterexampleEntry> one;
-      for (const CounterexampleEntry& c : entries)
+      std::vector<fl::CounterexampleEntry> one;
+      for (const fl::CounterexampleEntry& c : entries)
         if (c.index == *args.entry) one.push_back(c);
       if (one.empty())
         throw std::invalid_argument("entry " + std::to_string(*args.entry) + " has no counterexample");
@@ -112,10 +130,20 @@ int run_replay(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
     err << "sgxref replay: " << e.what() << "\n";
     return 2;
   }
+  std::ofstream json_out;
+  if (!args.json.empty()) {
+    json_out.open(args.json);
+    if (!json_out) {
+      err << "sgxref replay: --json: cannot write " << args.json << "\n";
+      return 2;
+    }
+  }
+  nlohmann::json json = nlohmann::json::array();
   bool all_shown = true;
-  for (const CounterexampleEntry& c : entries) {
+  for (const fl::CounterexampleEntry& c : entries) {
     try {
-      all_shown = replay_entry(args.file, c, args.brief, out) && all_shown;
+      all_shown = replay_entry(args.file, c, args.brief, out, args.json.empty() ? nullptr : &json, args.json) &&
+                  all_shown;
     } catch (const std::invalid_argument& e) {
       err << "sgxref replay: entry " << c.index << ": " << e.what() << "\n";
       return 2;
@@ -128,8 +156,49 @@ int run_replay(const ReplayArgs& args, std::ostream& out, std::ostream& err) {
       return 2;
     }
   }
+  if (json_out) json_out << json.dump(2) << "\n";
   return all_shown ? 0 : 1;
 }
+
+namespace {
+
+// A row's counterexample replayed by the binary with the bug's driver, from the row as a
+// check's JSON: its exit status, its first line, and with `json` its --json.
+struct BugRun {
+  int status = 0;
+  std::string line;
+  nlohmann::json json;
+};
+
+BugRun run_in_bug_binary(const fl::Row& r, const std::string& bug, bool json) {
+  char path[] = "/tmp/sgxref-replay-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file for the replay");
+  close(fd);
+  {
+    std::ofstream f(path);
+    f << fl::check_json({r}).dump() << "\n";
+  }
+  const std::string said = std::string(path) + ".out", json_file = std::string(path) + ".json";
+  std::vector<std::string> args{"replay", path, "--entry", "0", "--brief"};
+  if (json) args.insert(args.end(), {"--json", json_file});
+  BugRun run;
+  run.status = run_binary(bug_binary(bug), args, said);
+  std::ifstream in(said);
+  std::getline(in, run.line);
+  if (json) {
+    std::ifstream j(json_file);
+    nlohmann::json all = nlohmann::json::parse(j, nullptr, false);
+    if (all.is_array() && all.size() == 1) run.json = all[0];
+  }
+  std::remove(path);
+  std::remove(said.c_str());
+  std::remove(json_file.c_str());
+  if (run.line.empty()) run.line = "sgxref-bug-" + bug + " replay exited with status " + std::to_string(run.status);
+  return run;
+}
+
+}  // namespace
 
 RowReplay replay_row(const fl::Row& r) {
   const fl::Counterexample& cex = *r.result.cex;
@@ -139,24 +208,22 @@ RowReplay replay_row(const fl::Row& r) {
         rp::replay_on_driver(r.system, r.layout, fl::variant_of(r.entry), cex.steps);
     return {res.shows(cex.property), r.entry.flow + ", " + r.variant + ": " + summary(cex.property, res)};
   }
-  // The row as a check's JSON, for the binary with the bug's driver.
-  char path[] = "/tmp/sgxref-replay-XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) throw std::runtime_error("cannot create a temporary file for the replay");
-  close(fd);
-  {
-    std::ofstream f(path);
-    f << check_json({r}).dump() << "\n";
+  const BugRun run = run_in_bug_binary(r, *bug, false);
+  return {run.status == 0, run.line};
+}
+
+nlohmann::json replay_row_json(const fl::Row& r) {
+  const fl::Counterexample& cex = *r.result.cex;
+  const std::optional<std::string> bug = bug_of(r.entry.switches);
+  if (bug.value_or("") == driver_bug()) {
+    const rp::ReplayResult res =
+        rp::replay_on_driver(r.system, r.layout, fl::variant_of(r.entry), cex.steps, true);
+    return replay_json(r.system, r.entry.flow + ", " + r.variant + ": ", cex.property, res);
   }
-  const std::string said = std::string(path) + ".out";
-  const int status = run_binary(bug_binary(*bug), {"replay", path, "--entry", "0", "--brief"}, said);
-  std::ifstream in(said);
-  std::string line;
-  std::getline(in, line);
-  std::remove(path);
-  std::remove(said.c_str());
-  if (line.empty()) line = "sgxref-bug-" + *bug + " replay exited with status " + std::to_string(status);
-  return {status == 0, line};
+  const BugRun run = run_in_bug_binary(r, *bug, true);
+  if (run.json.is_null())
+    throw std::runtime_error("sgxref-bug-" + *bug + " gave no replay (" + run.line + ")");
+  return run.json;
 }
 
 SampleReplay replay_samples(const fl::Row& r, size_t samples) {

@@ -12,6 +12,8 @@
 #include <ostream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "flows/catalogue_run.h"
 
 namespace sgxref::cli {
@@ -20,6 +22,7 @@ struct ReplayArgs {
   std::string file;
   std::optional<size_t> entry;  // the file's entry; unset: every one with a counterexample
   bool brief = false;           // one line per entry instead of the step-by-step table
+  std::string json;             // given: the replays are written there too (replay_json's, an array)
 };
 
 // 0: every counterexample showed on the driver; 1: one did not; 2: a bad file or entry.
@@ -32,6 +35,11 @@ struct RowReplay {
   std::string line;
 };
 RowReplay replay_row(const proofs::flows::Row& r);
+
+// The same as data, with the driver's state after each step of the plan: {"shown",
+// "summary" (replay_row's line), "driver", "followed", "report", "broken", "mismatches",
+// "steps": [{"step", "thread", "thread_name", "runs_on_from", "state"}]}.
+nlohmann::json replay_row_json(const proofs::flows::Row& r);
 
 // `samples` random schedules of a SAFE row replayed on the driver: how many ran clean
 // (followed, with the flow's answers, nothing broken), and the first that did not.

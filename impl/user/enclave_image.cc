@@ -9,9 +9,11 @@
 namespace sgxref::user {
 
 uint64_t enclave_size(const EnclaveImage& image) {
+  if (image.size != 0) return image.size;
   uint64_t end = 0;
   for (const Segment& s : image.segments) end = std::max(end, s.offset + s.length());
-  uint64_t size = hw::kPageSize;
+  // ECREATE refuses an ELRANGE below two pages (#GP, -EIO from SGX_IOC_ENCLAVE_CREATE).
+  uint64_t size = 2 * hw::kPageSize;
   while (size < end) size <<= 1;
   return size;
 }

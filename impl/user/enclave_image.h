@@ -28,9 +28,13 @@ struct EnclaveImage {
   uint32_t miscselect = 0;
   uint64_t attributes = uapi::attr::kMode64Bit;
   uint64_t xfrm = 0x3;  // x87 | SSE
+  // ELRANGE's size, when the author chose one larger than the segments need (room for
+  // pages added at run time); 0 for enclave_size's default.
+  uint64_t size = 0;
 };
 
-// ELRANGE's size: the smallest power of two, at least a page, covering every segment.
+// ELRANGE's size: `image.size` if set, else the smallest power of two, at least two
+// pages, covering every segment.
 uint64_t enclave_size(const EnclaveImage& image);
 
 // The SECS ECREATE gets for `image` at `base`.

@@ -61,17 +61,6 @@ class UserArena {
   uint64_t used_ = 0;
 };
 
-// encl_map_area: twice the size, PROT_NONE, then only the naturally aligned middle kept,
-// since ELRANGE's base must be a multiple of its size.
-long reserve(kernel::Process& p, uint64_t size, hw::LAddr& base) {
-  const long area = p.mmap(0, 2 * size, kProtNone, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (area < 0) return area;
-  const hw::LAddr start = hw::LAddr(area);
-  base = (start + size - 1) & ~(size - 1);
-  if (base > start) p.munmap(start, base - start);
-  if (start + 2 * size > base + size) p.munmap(base + size, start + size - base);
-  return 0;
-}
 
 // One segment's SGX_IOC_ENCLAVE_ADD_PAGES. The driver stops early when a signal is
 // pending and says how far it got in `count` (0 and -EINTR if nowhere), so the rest is
@@ -96,7 +85,7 @@ long add_pages(kernel::Process& p, int fd, hw::LAddr src, hw::LAddr secinfo,
 
 long build(kernel::Process& p, const EnclaveImage& image, const sign::SigningKey& key,
            LoadedEnclave& e) {
-  if (long ret = reserve(p, e.size, e.base); ret < 0) return ret;
+  if (long ret = reserve_elrange(p, e.size, e.base); ret < 0) return ret;
 
   // Each segment's pages, page-aligned after its SECINFO; a page each for the SECS, the
   // SIGSTRUCT and the small arguments.
@@ -136,6 +125,16 @@ long build(kernel::Process& p, const EnclaveImage& image, const sign::SigningKey
 }
 
 }  // namespace
+
+long reserve_elrange(kernel::Process& p, uint64_t size, hw::LAddr& base) {
+  const long area = p.mmap(0, 2 * size, kProtNone, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (area < 0) return area;
+  const hw::LAddr start = hw::LAddr(area);
+  base = (start + size - 1) & ~(size - 1);
+  if (base > start) p.munmap(start, base - start);
+  if (start + 2 * size > base + size) p.munmap(base + size, start + size - base);
+  return 0;
+}
 
 long load_enclave(kernel::Process& p, const EnclaveImage& image, const sign::SigningKey& key,
                   LoadedEnclave& out) {

@@ -25,6 +25,10 @@ struct LoadedEnclave {
   uint64_t size = 0;
 };
 
+// encl_map_area: twice `size` reserved PROT_NONE, then only the naturally aligned middle
+// kept (`base`), since ELRANGE's base must be a multiple of its size. 0 or -errno.
+long reserve_elrange(kernel::Process& p, uint64_t size, hw::LAddr& base);
+
 // 0 and `out` filled, or the -errno of the step that failed, with everything undone
 // (mappings removed, the descriptor closed).
 long load_enclave(kernel::Process& p, const EnclaveImage& image, const sign::SigningKey& key,

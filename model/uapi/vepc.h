@@ -4,11 +4,13 @@
 // child of some SECS, which may live in another instance) only through what EREMOVE
 // answers when the instance is reset (SGX_IOC_VEPC_REMOVE_ALL) or released. A SECS that
 // EREMOVE refuses at release waits on the device's list of zombies. No reclaim ever
-// touches a vEPC page, and the property's EPC is big enough that a touch never fails
-// (-ENOMEM, or -EBUSY while ksgxd frees pages, are not modelled).
+// touches a vEPC page: the instances share the EPC with an enclave whose pages reclaim
+// can free, and once vEPC pages and zombies fill what is left, a touch or the enclave's
+// load finds no page.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -37,9 +39,21 @@ struct VepcInstance {
 };
 
 struct Vepc {
+  // The EPC pages vEPC pages and zombies may take between them: the EPC less the pages
+  // of the enclaves beside them that no reclaim frees (their VA pages).
+  uint64_t room = std::numeric_limits<uint64_t>::max();
+  // The enclave's SECS resident with no child, which no reclaim frees (enclave_read).
+  bool secs_pinned = false;
   int next_id = 0;
   std::map<int, VepcInstance> open;
   std::set<VepcPageRef> zombies;  // zombie_secs_pages: SECS pages of released instances
+
+  // What no reclaim frees: every page an open instance holds, and the zombies.
+  uint64_t pinned() const {
+    uint64_t n = zombies.size();
+    for (const auto& [id, in] : open) n += in.pages.size();
+    return n;
+  }
 
   // Children live only in open instances: release removes an instance's children.
   bool has_children(VepcPageRef secs) const {
@@ -73,15 +87,48 @@ inline long vepc_mmap(Vepc& v, int id, bool shared) {
   return 0;
 }
 
-// sgx_vepc_fault (__sgx_vepc_fault): the first touch of an index allocates its EPC page,
-// which stays until release (REMOVE_ALL keeps it). Without a mapping the touch is
-// SIGSEGV (false) and allocates nothing.
-inline bool vepc_touch(Vepc& v, int id, uint64_t index) {
-  VepcInstance& in = v.open.at(id);
-  if (!in.mapped) return false;
-  in.pages.try_emplace(index);
-  return true;
+enum class Touch : uint8_t { kMapped, kSigsegv, kSigbus };
+
+// The EPC pages reclaim could still free for an allocation: those of the room that
+// neither vEPC pages, zombies nor a pinned SECS hold.
+inline uint64_t reclaimable_room(const Vepc& v) {
+  return v.room - v.pinned() - (v.secs_pinned ? 1 : 0);
 }
+
+// sgx_vepc_fault (__sgx_vepc_fault): the first touch of an index allocates its EPC page,
+// which stays until release (REMOVE_ALL keeps it); without a mapping the touch is
+// SIGSEGV. The allocation may not reclaim (sgx_alloc_epc_page with reclaim false): with
+// no free page it is -EBUSY while enclave pages are on the LRU, and the fault is taken
+// again while ksgxd writes them out; with the LRU empty it is -ENOMEM, SIGBUS.
+inline Touch vepc_touch(Vepc& v, int id, uint64_t index) {
+  VepcInstance& in = v.open.at(id);
+  if (!in.mapped) return Touch::kSigsegv;
+  if (in.pages.count(index) == 0 && reclaimable_room(v) == 0) return Touch::kSigbus;
+  in.pages.try_emplace(index);
+  return Touch::kMapped;
+}
+
+// A debugger's read of a page of the debug enclave beside the instances (sgx_vma_access):
+// the page is loaded first, and its SECS before it, each by ELDU allocating without
+// reclaim, retried while ksgxd frees the enclave's pages (sgx_encl_reserve_page). Two
+// pages of room always come free that way: 0, and the SECS leaves again with the last
+// child reclaim takes. With one, the SECS takes it and the page finds none: -ENOMEM, and
+// the SECS, off the LRU with no child resident, stays pinned until a read succeeds. With
+// none (a resident child needs its SECS too, so no child is resident) the SECS finds none.
+inline long enclave_read(Vepc& v) {
+  if (v.room - v.pinned() < 2) {
+    v.secs_pinned = v.room - v.pinned() == 1;
+    return err::kNoMem;
+  }
+  v.secs_pinned = false;
+  return 0;
+}
+
+// SGX_IOC_ENCLAVE_CREATE of another enclave, closed again (sgx_encl_create): a VA page
+// and then the SECS, each allocated with reclaim, which frees the first enclave's pages
+// until the LRU is empty: -ENOMEM without two pages of room it could free, and the VA
+// page given back.
+inline long enclave_create(const Vepc& v) { return reclaimable_room(v) >= 2 ? 0 : err::kNoMem; }
 
 // The guest's ECREATE (SDM: #PF unless the target's EPCM entry is invalid) at a page the
 // VMM touched.

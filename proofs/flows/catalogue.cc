@@ -4,13 +4,18 @@
 #include <stdexcept>
 #include <utility>
 
+#include "flows/eaug_fault.h"
 #include "flows/enclave_thread.h"
 #include "flows/reclaimer.h"
 #include "flows/modify_ioctl.h"
 
 namespace sgxref::proofs::flows {
 
-std::vector<std::string> flow_names() { return {"restrict", "restrict-reclaim", "modify-types"}; }
+std::vector<std::string> flow_names() {
+  return {"restrict", "restrict-reclaim", "modify-types", "modify-types-reclaim", "eaug-reclaim"};
+}
+
+bool takes_enclave_threads(const std::string& flow) { return flow != "eaug-reclaim"; }
 
 Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_threads) {
   const std::vector<std::string> known = flow_names();
@@ -19,10 +24,14 @@ Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_thr
     for (const std::string& f : known) names += (names.empty() ? "" : ", ") + f;
     throw std::invalid_argument("unknown flow '" + flow + "'; the checker knows " + names);
   }
+  const bool eaug = flow == "eaug-reclaim";
+  if (!takes_enclave_threads(flow) && enclave_threads != 0)
+    throw std::invalid_argument(flow + " runs without enclave threads (their TCS keeps the SECS in)");
   Layout l;
   l.data_pages = data_pages;
   l.enclave_threads = enclave_threads;
-  l.reclaimer = flow == "restrict-reclaim";
+  l.holes = eaug ? 1 : 0;
+  l.reclaimer = flow == "restrict-reclaim" || flow == "modify-types-reclaim" || eaug;
   return l;
 }
 
@@ -36,7 +45,8 @@ System racing(Program ioctl, bool trim, const Variant& v, const Layout& l) {
 }
 
 System build_system(const std::string& flow, const Variant& v, const Layout& l) {
-  const bool trim = flow == "modify-types";
+  if (flow == "eaug-reclaim") return racing(eaug_fault(l, v), false, v, l);
+  const bool trim = flow == "modify-types" || flow == "modify-types-reclaim";
   return racing(trim ? modify_types(l, v) : restrict_permissions(l, v), trim, v, l);
 }
 

@@ -62,6 +62,14 @@ struct Row {
 // driver do not know.
 Variant variant_of(const Entry& e);
 
+// What an entry checks, at `sizes` where they are set.
+struct Built {
+  Variant variant;
+  Layout layout;
+  System system;
+};
+Built build_entry(const Entry& e, const RunSizes& sizes = {});
+
 // `progress(depth, bound)`, when given, is called as each depth is done.
 Row run_entry(const Entry& e, const RunSizes& sizes,
               const std::function<void(size_t depth, size_t bound)>& progress = nullptr);

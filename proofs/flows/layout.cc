@@ -56,13 +56,14 @@ World<C> built_world(const Layout& l, size_t threads) {
   World<C> w = blank_world(d, s, threads);
   w.drv.secs = secs;
   w.drv.secs_resident = true;
-  w.drv.children = l.pages();
-  for (int64_t page = 0; page < l.pages(); ++page) {
+  w.drv.children = l.built();
+  for (int64_t page = 0; page < l.built(); ++page) {
     const int64_t slot = Layout::slot_of(page);
     must(arch::pte_set(d, w.hw, {0, page, slot, true, false}), "mapping page " + std::to_string(page));
     const bool tcs = page % 2 == 0 && page < l.data_page(0);
     w.drv.pages[size_t(page)] = {slot, tcs ? arch::pt::kTcs : arch::pt::kReg, true, false, false, 0};
   }
+  for (size_t i = 0; i < l.holes; ++i) w.drv.free[size_t(Layout::slot_of(l.hole(i)))].on = true;
   w.drv.free[size_t(l.free_slot())].on = true;
   return w;
 }

@@ -16,6 +16,10 @@ const std::vector<BugSwitch>& bug_switches() {
       {"ewb-skips-etrack-retry",
        "the reclaimer gives up on a page whose EWB says SGX_NOT_TRACKED instead of running "
        "ETRACK and EWB again (props/mutants/ewb-skips-etrack-retry.patch)"},
+      {"eaug-skips-load-secs",
+       "the EAUG fault uses the SECS as it finds it instead of loading it back first, so "
+       "an EAUG after ksgxd wrote the SECS out has none (the bug c6c2adcba50c; "
+       "props/mutants/eaug-skips-load-secs.patch)"},
       {"ewb-skips-ipi-retry",
        "the reclaimer gives up after the ETRACK retry instead of sending IPIs and running "
        "EWB a last time (props/mutants/ewb-skips-ipi-retry.patch)"},

@@ -70,7 +70,7 @@ const std::vector<std::string>& flow_points() {
   static const std::vector<std::string> points = {
       "start",      "encl->lock", "eldu.end",    "emodpr.end",  "emodt.end",   "etrack.end",
       "ipi_mask.end", "eblock.end", "ewb.end",   "eenter.end",  "eresume.end", "eaccept.end",
-      "eexit.end"};
+      "eexit.end",  "eaug.end"};
   return points;
 }
 
@@ -78,11 +78,14 @@ std::vector<Role> roles_of(const flows::System& sys, const flows::Layout& l) {
   std::vector<Role> roles;
   for (size_t t = 0; t < sys.threads.size(); ++t) {
     const std::string& name = sys.threads[t].name;
-    const Role r = t == 0 ? (name == "MODIFY_TYPES" ? Role::kModifyTypesIoctl : Role::kRestrictIoctl)
+    const Role r = t == 0 ? (name == "MODIFY_TYPES" ? Role::kModifyTypesIoctl
+                             : name == "EAUG fault" ? Role::kEaugFault
+                                                    : Role::kRestrictIoctl)
                    : t == 1 && l.reclaimer ? Role::kKsgxd
                                            : Role::kEnclaveThread;
     const char* want = r == Role::kRestrictIoctl      ? "RESTRICT_PERMISSIONS"
                        : r == Role::kModifyTypesIoctl ? "MODIFY_TYPES"
+                       : r == Role::kEaugFault        ? "EAUG fault"
                        : r == Role::kKsgxd            ? "ksgxd"
                                                       : "enclave thread";
     if (name.rfind(want, 0) != 0)
@@ -124,6 +127,7 @@ std::string ReplayResult::report() const {
     os << "the driver did not follow the plan: " << driver.run.report();
   }
   if (driver.ioctl_returned) os << "; the ioctl returned " << driver.rv << ", count " << driver.count_pages;
+  if (driver.fault_returned) os << "; the EAUG fault " << (driver.hole_mapped ? "mapped the hole" : "was SIGBUS");
   for (const auto& [what, n] : driver.warnings) os << "; WARN " << what << " x" << n;
   for (size_t i = 0; i < driver.epcm.size(); ++i) {
     if (!driver.epcm[i]) os << "; data page " << i << " lost";
@@ -177,7 +181,13 @@ ReplayResult replay_on_driver(const flows::System& sys, const flows::Layout& l,
   if (promise_broken) r.broken.push_back(property_named("D4"));
 
   const World<C>& last = worlds.back();
-  if (ended(sys, last, 0)) {
+  if (roles.at(0) == Role::kEaugFault) {
+    const bool mapped = last.th[0].rv == flows::ret::kOk;
+    if (ended(sys, last, 0) && d.hole_mapped != mapped) {
+      r.mismatches.push_back(std::string("the flow's EAUG fault ") + (mapped ? "mapped the hole" : "was SIGBUS") +
+                             "; the driver's " + (d.hole_mapped ? "mapped it" : "was SIGBUS"));
+    }
+  } else if (ended(sys, last, 0)) {
     const long want = errno_of(last.th[0].rv);
     if (d.rv != want || d.count_pages != uint64_t(last.th[0].count)) {
       r.mismatches.push_back("the flow's ioctl returned " + std::to_string(want) + ", count " +

@@ -17,7 +17,9 @@
 //   D4 when an enclave thread got SGX_NOT_TRACKED from EACCEPT of a page before `count`
 //      in an entry the flow made after the ioctl returned (the replay keeps the flow's
 //      order, so the flow says which entries those are);
-// and the ioctl's return value and `count` must be the flow's when the flow returned.
+// and the ioctl's return value and `count` must be the flow's when the flow returned;
+// the EAUG fault's outcome (the hole mapped, or SIGBUS) the flow's when it ended. With
+// no ioctl, `count` is 0 and D3 asks that the data pages stay as built.
 #pragma once
 
 #include <algorithm>

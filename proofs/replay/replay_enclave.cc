@@ -72,12 +72,16 @@ user::EnclaveImage replay_image(const flows::Layout& l, const model::arch::SecIn
                           reg | sf::kR | sf::kW, PROT_READ | PROT_WRITE});
   // Without enclave threads, no code: the data pages are the SECS's only children, and
   // it can follow them out as in the flows.
-  if (l.enclave_threads == 0) return img;
-  img.segments.push_back({code_offset(l), program(l), reg | sf::kR | sf::kX, PROT_READ | PROT_EXEC});
-  std::vector<uint8_t> secinfo(kPage);
-  const uint64_t flags = flags_of(accept);
-  std::memcpy(secinfo.data(), &flags, sizeof flags);
-  img.segments.push_back({secinfo_offset(l), std::move(secinfo), reg | sf::kR, PROT_READ});
+  if (l.enclave_threads != 0) {
+    img.segments.push_back({code_offset(l), program(l), reg | sf::kR | sf::kX, PROT_READ | PROT_EXEC});
+    std::vector<uint8_t> secinfo(kPage);
+    const uint64_t flags = flags_of(accept);
+    std::memcpy(secinfo.data(), &flags, sizeof flags);
+    img.segments.push_back({secinfo_offset(l), std::move(secinfo), reg | sf::kR, PROT_READ});
+  }
+  // ELRANGE covers the holes too, as the flows' does.
+  img.size = user::enclave_size(img);
+  while (img.size < at(l.pages())) img.size *= 2;
   return img;
 }
 

@@ -1,7 +1,7 @@
 // File: the enclave a flow's counterexample replays on: the checker's layout (flows/
 // layout.h) as a real image. Page p of the flow is the page at offset p * 4096: for each
-// enclave thread a TCS and its one SSA frame, then the data pages (REG RW); after them a
-// code page and a page holding the SECINFO that EACCEPT takes, which the flows leave
+// enclave thread a TCS and its one SSA frame, then the data pages (REG RW), then the
+// holes (ELRANGE with nothing added, for the EAUG fault); after them a code page and a page holding the SECINFO that EACCEPT takes, which the flows leave
 // out (the flows put the SECINFO on the SSA page: neither page is ever evicted, and
 // with an enclave thread its TCS keeps the SECS in anyway). Without enclave threads
 // there is no code, so the SECS can follow the data pages out as in the flows.

@@ -127,10 +127,18 @@ void ReplayMachine::Parts::prepare() {
   if (const long r = user::load_enclave(*p, image, testlib::test_signing_key(), e); r != 0)
     throw std::runtime_error("replay: the enclave did not load (" + std::to_string(r) + ")");
   encl_ = static_cast<driver::Encl*>(p->file(e.fd)->private_data.get());
-  // Every page mapped now, so the run takes no first-touch fault the flows do not have.
+  // Every page mapped now, so the run takes no first-touch fault the flows do not have;
+  // the holes mapped too, with nothing behind them, for the EAUG fault.
   const int64_t extra = l.enclave_threads == 0 ? 0 : 2;  // the code and SECINFO pages
   for (int64_t pg = 0; pg < l.pages() + extra; ++pg) {
+    if (l.built() <= pg && pg < l.pages()) continue;
     if (!touch(page(pg))) throw std::runtime_error("replay: a page of the fresh enclave cannot be touched");
+  }
+  for (size_t h = 0; h < l.holes; ++h) {
+    const hw::LAddr at = page(l.hole(h));
+    if (p->mmap(at, kPage, kernel::PROT_READ | kernel::PROT_WRITE, kernel::MAP_SHARED | kernel::MAP_FIXED,
+                e.fd, at - e.base) != long(at))
+      throw std::runtime_error("replay: a hole of the enclave cannot be mapped");
   }
   for (size_t i = 0; i < l.data_pages; ++i) p->mm().test_and_clear_young(page(l.data_page(i)));
   // The flows' LRU: the data pages alone (the TCS and SSA of a running thread are young,
@@ -237,6 +245,13 @@ void ReplayMachine::Parts::thread_body(Role role, size_t enclave, DriverOutcome&
       user_read(arg, &back, sizeof back);
       out.count_pages = back.count / kPage;
       out.ioctl_returned = true;
+      break;
+    }
+    case Role::kEaugFault: {
+      kernel::Task t(*p, "EAUG fault");
+      kernel::TaskScope in_task(t);
+      out.hole_mapped = touch(page(l.hole(0)));
+      out.fault_returned = true;
       break;
     }
     case Role::kKsgxd: {

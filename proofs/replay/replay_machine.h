@@ -1,10 +1,12 @@
 // File: impl/driver running a flow's threads under a schedule. The machine builds the
 // replay enclave (replay_enclave.h) through the loader, maps and touches every page so
 // no first-touch fault adds scheduling points, clears the data pages' Accessed bits and
-// leaves only the data pages on the LRU, as the flows' world starts. Then one
-// controlled run: the flow's ioctl (RESTRICT_PERMISSIONS to read-only, or MODIFY_TYPES
-// to TRIM, over the data pages) from a task of the process, ksgxd's batch from a kernel
-// thread (manual mode: sgx_reclaim_pages once), each enclave thread through the vDSO;
+// leaves only the data pages on the LRU, as the flows' world starts; the layout's holes
+// are mapped with no page behind them. Then one controlled run: the flow's ioctl
+// (RESTRICT_PERMISSIONS to read-only, or MODIFY_TYPES to TRIM, over the data pages) or
+// the EAUG fault (a read of the first hole) from a task of the process, ksgxd's batch
+// from a kernel thread (manual mode: sgx_reclaim_pages once), each enclave thread
+// through the vDSO;
 // thread t of the flow is thread t + 1 of the run (0 is its main). Afterwards every
 // evicted data page is loaded back so its EPCM entry can be read.
 #pragma once
@@ -24,7 +26,7 @@
 namespace sgxref::proofs::replay {
 
 // What a flow's thread is on the driver.
-enum class Role { kRestrictIoctl, kModifyTypesIoctl, kKsgxd, kEnclaveThread };
+enum class Role { kRestrictIoctl, kModifyTypesIoctl, kEaugFault, kKsgxd, kEnclaveThread };
 
 inline constexpr uint64_t kNoAnswer = ~uint64_t(0);
 
@@ -34,6 +36,8 @@ struct DriverOutcome {
   bool ioctl_returned = false;
   long rv = 0;               // the ioctl's return value
   uint64_t count_pages = 0;  // its `count`, in pages
+  bool fault_returned = false;
+  bool hole_mapped = false;  // the EAUG fault's read went through (else SIGBUS)
   // By enclave thread, by data page: EACCEPT's answer (RAX), or kNoAnswer.
   std::vector<std::vector<uint64_t>> accepts;
   std::map<std::string, uint64_t> warnings;  // the driver's WARNs by what failed
@@ -48,7 +52,7 @@ struct DriverOutcome {
 
 class ReplayMachine {
  public:
-  // `ioctl`: thread 0's role, the ioctl the enclave threads' EACCEPTs answer.
+  // `ioctl`: thread 0's role (for an ioctl, the one the enclave threads' EACCEPTs answer).
   ReplayMachine(const flows::Layout& l, const driver::Alternatives& alt, Role ioctl);
   ~ReplayMachine();
   ReplayMachine(const ReplayMachine&) = delete;

@@ -9,6 +9,7 @@
 #include "kernel/run_queue.h"
 #include "kernel/task.h"
 #include "kernel/vm_flags.h"
+#include "sched/scheduler.h"
 #include "testlib/enclave_builder.h"
 #include "testlib/kernel_memory.h"
 #include "uapi/secinfo.h"
@@ -35,15 +36,38 @@ long GuestKernel::map(int fd, hw::LAddr at, uint64_t pages, uint64_t pgoff) {
                            pgoff * kPage);
 }
 
-hw::PAddr GuestKernel::epc_page(hw::LAddr va) {
+kernel::FaultResult GuestKernel::fault_in(hw::LAddr va) {
   kernel::Mm& mm = f_.process().mm();
   const hw::LAddr page = hw::page_of(va);
-  if (!mm.page_table().get(page).present) {
-    kernel::CpuHold cpu;
-    if (mm.handle_mm_fault(page, true, false) != kernel::FaultResult::kHandled) return 0;
+  while (!mm.page_table().get(page).present) {
+    {
+      kernel::CpuHold cpu;
+      const kernel::FaultResult r = mm.handle_mm_fault(page, true, false);
+      if (r != kernel::FaultResult::kHandled) return r;
+    }
+    if (mm.page_table().get(page).present) break;
+    // Handled without a PTE. An index another mapping already holds stays unmapped for
+    // good (__sgx_vepc_fault answers it with success; QEMU never maps an index twice).
+    // Otherwise the driver found no free EPC page while ksgxd can still free some
+    // (-EBUSY), and fixup_user_fault takes the fault again.
+    if (index_has_page(page)) return kernel::FaultResult::kHandled;
+    sched::yield("kvm.fault_retry");
   }
-  const hw::Pte pte = mm.page_table().get(page);
-  return pte.present ? pte.pa : 0;
+  return kernel::FaultResult::kHandled;
+}
+
+bool GuestKernel::index_has_page(hw::LAddr page) {
+  kernel::Mm& mm = f_.process().mm();
+  sched::ReaderLock l(mm.mmap_lock);
+  const kernel::Vma* vma = mm.find_vma(page);
+  if (vma == nullptr) return false;
+  const auto& vepc = *static_cast<const driver::SgxVepc*>(vma->private_data);
+  return vepc.xa_load(vma->pgoff + (page - vma->start) / kPage) != nullptr;
+}
+
+hw::PAddr GuestKernel::epc_page(hw::LAddr va) {
+  if (fault_in(va) != kernel::FaultResult::kHandled) return 0;
+  return f_.process().mm().page_table().get(hw::page_of(va)).pa;
 }
 
 hw::Result GuestKernel::ecreate(const EnclaveSpec& spec, hw::LAddr secs_va) {

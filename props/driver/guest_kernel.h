@@ -13,6 +13,7 @@
 #include "driver/virt.h"
 #include "driver_fixture.h"
 #include "hw/fault.h"
+#include "kernel/mm.h"
 
 namespace sgxref::testlib {
 
@@ -29,8 +30,12 @@ class GuestKernel {
   // (MAP_FIXED unless 0): the address, or -errno.
   long map(int fd, hw::LAddr at, uint64_t pages, uint64_t pgoff = 0);
 
-  // The EPC page behind `va` of a mapping, faulted in as a guest touching its memory
-  // does; 0 if the fault path could not map one (SIGBUS).
+  // The page of `va` faulted in as a guest touching its memory does, the fault taken
+  // again while the driver asks for a retry (KVM's fixup_user_fault): kSigbus when the
+  // driver found no EPC page for it, kSigsegv where nothing is mapped.
+  kernel::FaultResult fault_in(hw::LAddr va);
+  // The EPC page behind `va` of a mapping, faulted in; 0 if the fault path could not map
+  // one.
   hw::PAddr epc_page(hw::LAddr va);
 
   // Builds enclave `spec` as DriverFixture::build_enclave lays it out (the TCS at offset
@@ -48,6 +53,10 @@ class GuestKernel {
   hw::Result eexit();
 
  private:
+  // Whether the vEPC index behind `page` has an EPC page (every mapping a guest faults in
+  // is a vEPC instance's).
+  bool index_has_page(hw::LAddr page);
+
   DriverFixture& f_;
   hw::LAddr aep_ = 0;  // where AEX and EEXIT land: a page of the VMM outside ELRANGE
 };

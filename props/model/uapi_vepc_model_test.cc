@@ -13,7 +13,7 @@ using Kind = GuestPage::Kind;
 int mapped_instance(Vepc& v, uint64_t n = 4) {
   const int id = vepc_open(v);
   EXPECT_EQ(vepc_mmap(v, id, true), 0);
-  for (uint64_t i = 0; i < n; ++i) EXPECT_TRUE(vepc_touch(v, id, i));
+  for (uint64_t i = 0; i < n; ++i) EXPECT_EQ(vepc_touch(v, id, i), Touch::kMapped);
   return id;
 }
 
@@ -29,7 +29,7 @@ TEST(UapiVepcModel, EachOpenIsANewInstanceWithoutPages) {
   EXPECT_TRUE(v.open.at(a).pages.empty());
   ASSERT_EQ(vepc_mmap(v, a, true), 0);
   ASSERT_EQ(vepc_mmap(v, b, true), 0);
-  EXPECT_TRUE(vepc_touch(v, a, 2));
+  EXPECT_EQ(vepc_touch(v, a, 2), Touch::kMapped);
   EXPECT_EQ(v.open.at(a).pages.size(), 1u);
   EXPECT_TRUE(v.open.at(b).pages.empty());
 }
@@ -46,13 +46,13 @@ TEST(UapiVepcModel, MmapWithoutMapSharedIsEinvalAndMapsNothing) {
 TEST(UapiVepcModel, TouchAllocatesAFreePageOnceAndOnlyThroughAMapping) {
   Vepc v;
   const int a = vepc_open(v);
-  EXPECT_FALSE(vepc_touch(v, a, 0));
+  EXPECT_EQ(vepc_touch(v, a, 0), Touch::kSigsegv);
   EXPECT_TRUE(v.open.at(a).pages.empty());
   ASSERT_EQ(vepc_mmap(v, a, true), 0);
-  EXPECT_TRUE(vepc_touch(v, a, 0));
+  EXPECT_EQ(vepc_touch(v, a, 0), Touch::kMapped);
   EXPECT_EQ(kind_at(v, a, 0), Kind::kFree);
   ASSERT_TRUE(guest_ecreate(v, {a, 0}));
-  EXPECT_TRUE(vepc_touch(v, a, 0));
+  EXPECT_EQ(vepc_touch(v, a, 0), Touch::kMapped);
   EXPECT_EQ(kind_at(v, a, 0), Kind::kSecs) << "a second touch leaves the page as it is";
 }
 
@@ -186,6 +186,60 @@ TEST(UapiVepcModel, AZombieWhoseChildrenARemoveAllTookIsFreedByAnyLaterRelease) 
   vepc_close(v, vepc_open(v));
   EXPECT_TRUE(v.zombies.empty());
   EXPECT_EQ(v.open.at(b).pages.size(), 4u);
+}
+
+TEST(UapiVepcModel, ANewPageIsSigbusOnceVepcPagesAndZombiesFillTheRoom) {
+  Vepc v;
+  v.room = 5;
+  const int a = mapped_instance(v);
+  const int b = mapped_instance(v, 1);
+  EXPECT_EQ(vepc_touch(v, b, 1), Touch::kSigbus);
+  EXPECT_EQ(v.open.at(b).pages.size(), 1u) << "a refused touch allocates nothing";
+  EXPECT_EQ(vepc_touch(v, b, 0), Touch::kMapped) << "a page already there needs no room";
+  ASSERT_TRUE(guest_ecreate(v, {a, 0}));
+  ASSERT_TRUE(guest_eadd(v, {b, 0}, {a, 0}));
+  vepc_close(v, a);
+  ASSERT_EQ(v.zombies.size(), 1u);
+  for (uint64_t i = 1; i < 4; ++i) EXPECT_EQ(vepc_touch(v, b, i), Touch::kMapped) << i;
+  const int c = mapped_instance(v, 0);
+  EXPECT_EQ(vepc_touch(v, c, 0), Touch::kSigbus) << "the zombie still holds its page";
+}
+
+TEST(UapiVepcModel, AnEnclaveReadNeedsTwoPagesOfRoomForThePageAndItsSecs) {
+  Vepc v;
+  v.room = 6;
+  const int a = mapped_instance(v);
+  EXPECT_EQ(enclave_read(v), 0);
+  const int b = mapped_instance(v, 1);
+  EXPECT_EQ(enclave_read(v), err::kNoMem) << "room for the SECS only";
+  EXPECT_TRUE(v.secs_pinned);
+  ASSERT_EQ(vepc_touch(v, b, 1), Touch::kSigbus) << "the SECS took the last page";
+  vepc_close(v, a);
+  EXPECT_TRUE(v.secs_pinned) << "no reclaim frees a SECS with no child resident";
+  EXPECT_EQ(enclave_read(v), 0);
+  EXPECT_FALSE(v.secs_pinned) << "the SECS leaves with the child reclaim takes";
+}
+
+TEST(UapiVepcModel, AnEnclaveReadWithNoRoomLeavesTheSecsOut) {
+  Vepc v;
+  v.room = 4;
+  (void)mapped_instance(v);
+  EXPECT_EQ(enclave_read(v), err::kNoMem);
+  EXPECT_FALSE(v.secs_pinned);
+}
+
+TEST(UapiVepcModel, CreateNeedsTwoPagesReclaimCouldFree) {
+  Vepc v;
+  v.room = 6;
+  const int a = mapped_instance(v);
+  EXPECT_EQ(enclave_create(v), 0);
+  const int b = mapped_instance(v, 1);
+  EXPECT_EQ(enclave_create(v), err::kNoMem) << "a VA page and a SECS need two";
+  ASSERT_EQ(enclave_read(v), err::kNoMem);
+  vepc_close(v, b);
+  EXPECT_EQ(enclave_create(v), err::kNoMem) << "the pinned SECS leaves one page";
+  vepc_close(v, a);
+  EXPECT_EQ(enclave_create(v), 0);
 }
 
 }  // namespace

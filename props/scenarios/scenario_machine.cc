@@ -5,44 +5,43 @@
 
 namespace sgxref::scenarios {
 
-ScenarioMachine::ScenarioMachine(uint32_t epc_pages, uint64_t seed,
-                                 const driver::Alternatives& alternatives, Recorder& rec) {
-  hw::Config cfg;
-  cfg.epc_pages = epc_pages;
-  cfg.seed = seed;
-  m_ = std::make_unique<hw::Machine>(cfg);
-  k_ = std::make_unique<kernel::Kernel>(*m_);
-  // The driver initializes from a kernel task, as sgx_init runs at boot.
-  boot_ = std::make_unique<kernel::Task>(*k_, "boot");
-  boot_scope_ = std::make_unique<kernel::TaskScope>(*boot_);
-  driver::SgxDriver::Options o;
-  o.sgx.ksgxd_thread = false;
+namespace {
+
+DriverHostOptions host_options(uint32_t epc_pages, uint64_t seed,
+                               const driver::Alternatives& alternatives) {
+  DriverHostOptions o;
+  o.config.epc_pages = epc_pages;
+  o.config.seed = seed;
   o.alternatives = alternatives;
-  d_ = std::make_unique<driver::SgxDriver>(*k_, o);
+  o.task_name = "selftest";
+  return o;
+}
+
+}  // namespace
+
+ScenarioMachine::ScenarioMachine(uint32_t epc_pages, uint64_t seed,
+                                 const driver::Alternatives& alternatives, Recorder& rec)
+    : host_(host_options(epc_pages, seed, alternatives)) {
   traced_ = std::make_unique<TracedEnclaveDevice>(
-      *k_, [&rec](const std::string& line) { rec.line(line); });
-  p_ = std::make_unique<kernel::Process>(*k_);
-  task_ = std::make_unique<kernel::Task>(*p_, "selftest");
-  scope_ = std::make_unique<kernel::TaskScope>(*task_);
+      host_.kernel(), [&rec](const std::string& line) { rec.line(line); });
+  scope_ = std::make_unique<kernel::TaskScope>(host_.task());
 }
 
 ScenarioMachine::~ScenarioMachine() {
-  p_->exit();
+  // Files the scenario left open still name the tracer's operations: they close first.
+  host_.exit_process();
   scope_.reset();
-  task_.reset();
-  p_.reset();
   traced_.reset();
-  d_.reset();
-  boot_scope_.reset();
-  boot_.reset();
 }
 
-hw::Counters ScenarioMachine::counters() const { return hw::Inspector(*m_).counters(); }
+hw::Counters ScenarioMachine::counters() const {
+  return hw::Inspector(host_.machine()).counters();
+}
 
 uint64_t ScenarioMachine::epcm_valid() const {
-  const hw::Inspector in(*m_);
+  const hw::Inspector in(host_.machine());
   uint64_t n = 0;
-  for (uint32_t s = 0; s < m_->epc_pages(); ++s) n += in.epcm(s).valid ? 1 : 0;
+  for (uint32_t s = 0; s < host_.machine().epc_pages(); ++s) n += in.epcm(s).valid ? 1 : 0;
   return n;
 }
 

@@ -1,7 +1,7 @@
-// File: the machine a scenario runs on, without gtest so the CLI can use it: the
-// emulator, its kernel, the driver (ksgxd in manual mode, so a run is reproducible from
-// its seed alone), /dev/sgx_enclave traced into the transcript, and one process whose
-// task the calling thread plays.
+// File: the machine a scenario runs on, without gtest so the CLI can use it: a
+// DriverHost (ksgxd in manual mode, so a run is reproducible from its seed alone) with
+// /dev/sgx_enclave traced into the transcript, whose process's task the calling thread
+// plays for the scenario's whole run.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,9 @@
 #include "driver/driver.h"
 #include "hw/machine.h"
 #include "hw/snapshot.h"
-#include "kernel/kernel.h"
 #include "kernel/process.h"
 #include "kernel/task.h"
+#include "scenarios/driver_host.h"
 #include "scenarios/scenario_result.h"
 #include "scenarios/traced_enclave_device.h"
 
@@ -27,9 +27,9 @@ class ScenarioMachine {
   ScenarioMachine(const ScenarioMachine&) = delete;
   ScenarioMachine& operator=(const ScenarioMachine&) = delete;
 
-  hw::Machine& machine() { return *m_; }
-  kernel::Process& process() { return *p_; }
-  driver::Sgx& sgx() { return d_->sgx(); }
+  hw::Machine& machine() { return host_.machine(); }
+  kernel::Process& process() { return host_.process(); }
+  driver::Sgx& sgx() { return host_.sgx(); }
   hw::Counters counters() const;
   // EPCM entries that are valid now.
   uint64_t epcm_valid() const;
@@ -41,14 +41,8 @@ class ScenarioMachine {
   int reclaim_if_low();
 
  private:
-  std::unique_ptr<hw::Machine> m_;
-  std::unique_ptr<kernel::Kernel> k_;
-  std::unique_ptr<kernel::Task> boot_;
-  std::unique_ptr<kernel::TaskScope> boot_scope_;
-  std::unique_ptr<driver::SgxDriver> d_;
+  DriverHost host_;
   std::unique_ptr<TracedEnclaveDevice> traced_;
-  std::unique_ptr<kernel::Process> p_;
-  std::unique_ptr<kernel::Task> task_;
   std::unique_ptr<kernel::TaskScope> scope_;
 };
 

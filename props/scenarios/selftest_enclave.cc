@@ -91,7 +91,7 @@ std::string page_type_text(uint64_t t) {
 SelftestEnclave::SelftestEnclave(ScenarioMachine& sm, Recorder& rec, ScenarioResult& r)
     : sm_(sm), rec_(rec), r_(r) {}
 
-bool SelftestEnclave::setup(uint64_t heap_pages) {
+user::EnclaveImage selftest_image(uint64_t heap_pages) {
   namespace sf = uapi::secinfo_flag;
   user::EnclaveImage image = user::test_encl::image();
   // encl_load's heap: after the last segment, REG RW, added without EEXTEND.
@@ -100,6 +100,11 @@ bool SelftestEnclave::setup(uint64_t heap_pages) {
                                          std::vector<uint8_t>(heap_pages * hw::kPageSize),
                                          sf::type(uapi::PageType::kReg) | sf::kR | sf::kW,
                                          kernel::PROT_READ | kernel::PROT_WRITE, false});
+  return image;
+}
+
+bool SelftestEnclave::setup(uint64_t heap_pages) {
+  const user::EnclaveImage image = selftest_image(heap_pages);
   r_.heap_pages = heap_pages;
   segments_.clear();
   for (const user::Segment& seg : image.segments) {

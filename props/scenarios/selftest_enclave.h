@@ -14,6 +14,7 @@
 #include "scenarios/scenario_machine.h"
 #include "scenarios/scenario_result.h"
 #include "uapi/enclave_run.h"
+#include "user/enclave_image.h"
 #include "user/enclave_loader.h"
 #include "user/test_encl_ops.h"
 
@@ -24,6 +25,10 @@ inline constexpr uint64_t kMagic = 0x1122334455667788ull;
 inline constexpr uint64_t kMagic2 = 0x8877665544332211ull;
 // ENCL_HEAP_SIZE_DEFAULT: one page.
 inline constexpr uint64_t kDefaultHeapPages = 1;
+
+// The test enclave's image (user/test_encl.h) with setup_test_encl's heap: `heap_pages`
+// unmeasured REG RW pages after the last segment.
+user::EnclaveImage selftest_image(uint64_t heap_pages);
 
 class SelftestEnclave {
  public:

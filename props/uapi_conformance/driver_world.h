@@ -21,7 +21,7 @@
 
 #include "driver/driver_fixture.h"
 #include "driver/epc_cgroup.h"
-#include "uapi_conformance/ksgxd_on_retry.h"
+#include "scenarios/ksgxd_on_retry.h"
 #include "user/enclave_loader.h"
 #include "uapi/enclave_state.h"
 #include "uapi/build_ioctls.h"
@@ -119,7 +119,7 @@ class DriverWorld {
   mu::IoctlOutcome sgx2(hw::LAddr at, unsigned int cmd, Arg arg, bool bad_pointer);
 
   testlib::DriverFixture f_;
-  KsgxdOnRetry ksgxd_;
+  scenarios::KsgxdOnRetry ksgxd_;
   driver::EpcCgroup* group_ = nullptr;
   user::LoadedEnclave e_;
   uint64_t heap_ = 0;   // the heap's offset: the modelled part starts there

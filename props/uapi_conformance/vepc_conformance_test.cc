@@ -3,7 +3,12 @@
 // private, a touch of one of an instance's four pages, SGX_IOC_VEPC_REMOVE_ALL with a
 // zero or non-zero argument, close), its guest's ECREATE and EADD on the EPC pages behind
 // touched pages (the SECS often in another instance, so that releases leave zombies), and
-// reclaim of a small enclave beside them, which must leave every vEPC page alone. After
+// reclaim of a small debug enclave beside them, which must leave every vEPC page alone,
+// and debugger reads of its pages. The EPC is small: vEPC pages and zombies fill it, so
+// a touch meets an EPC with nothing left to reclaim (SIGBUS), a read one with no room
+// for the page and its SECS (-ENOMEM, the SECS then pinned until a read succeeds), and
+// the CREATE of another enclave (closed again) one with no room for its VA page and SECS
+// (-ENOMEM). After
 // every command its answer must be the model's, and the driver's own state must agree
 // with the model's (vepc_world.h): each instance's allocated pages, where they sit, their
 // EPCM entries, the zombie count, D5's accounting of every EPC page, no WARN. At the end
@@ -52,13 +57,22 @@ UapiCoverage& coverage() {
 }
 
 std::vector<std::string> required() {
-  return {"REMOVE_ALL counted a SECS", "a SECS became a zombie",
-          "a zombie freed by a later release", "guest leaf refused", "private mmap refused"};
+  return {"REMOVE_ALL counted a SECS",   "a SECS became a zombie",
+          "a zombie freed by a later release", "guest leaf refused",
+          "private mmap refused",        "touch SIGBUS, the EPC full",
+          "touch SIGBUS, the SECS pinned", "enclave read -ENOMEM, the EPC full",
+          "enclave read -ENOMEM, the SECS loaded", "CREATE -ENOMEM, the EPC full"};
 }
 
 struct Harness {
   VepcWorld world;
-  Model expected;
+  Model expected = room();
+
+  static Model room() {
+    Model m;
+    m.room = VepcWorld::kEpcPages - VepcWorld::kVaPages;
+    return m;
+  }
 };
 
 void expect_state(Harness& h, const Model& next) {
@@ -165,6 +179,15 @@ uint64_t some_index(const Model& m, int id) {
   return one_of(fresh);
 }
 
+const char* name(mu::Touch t) {
+  switch (t) {
+    case mu::Touch::kMapped: return "mapped";
+    case mu::Touch::kSigsegv: return "SIGSEGV";
+    case mu::Touch::kSigbus: return "SIGBUS";
+  }
+  return "?";
+}
+
 struct VepcTouch : rc::state::Command<Model, Harness> {
   int id;
   uint64_t index;
@@ -174,11 +197,43 @@ struct VepcTouch : rc::state::Command<Model, Harness> {
   void apply(Model& m) const override { (void)mu::vepc_touch(m, id, index); }
   void run(const Model& m, Harness& h) const override {
     Model next = m;
-    const bool want = mu::vepc_touch(next, id, index);
-    expect_same("touch", h.world.touch(id, index), want);
+    const mu::Touch want = mu::vepc_touch(next, id, index);
+    if (const mu::Touch got = h.world.touch(id, index); got != want) {
+      RC_FAIL(std::string("touch: driver ") + name(got) + ", model " + name(want));
+    }
     expect_state(h, next);
+    if (want == mu::Touch::kSigbus) {
+      coverage().note(m.secs_pinned ? "touch SIGBUS, the SECS pinned" : "touch SIGBUS, the EPC full");
+    }
   }
   void show(std::ostream& os) const override { os << "VepcTouch{" << Ref{id, index} << "}"; }
+};
+
+// A debugger reads the enclave beside the instances: the build's word, or -ENOMEM once
+// vEPC pages leave no room for the page and its SECS.
+struct EnclaveRead : rc::state::Command<Model, Harness> {
+  uint64_t page = pick<uint64_t>(0, VepcWorld::kRegPages);
+  uint64_t at = 8 * pick<uint64_t>(0, mu::kPage / 8);
+
+  void apply(Model& m) const override { (void)mu::enclave_read(m); }
+  void run(const Model& m, Harness& h) const override {
+    Model next = m;
+    uint64_t value = 0;
+    const long want = mu::enclave_read(next);
+    expect_same("enclave read", h.world.enclave_read(page, at, value), want);
+    if (want == 0 && value != h.world.enclave_word(page, at)) {
+      RC_FAIL("enclave read: the word at " + std::to_string(at) + " of page " +
+              std::to_string(page) + " is not the build's");
+    }
+    expect_state(h, next);
+    if (want != 0) {
+      coverage().note(next.secs_pinned ? "enclave read -ENOMEM, the SECS loaded"
+                                       : "enclave read -ENOMEM, the EPC full");
+    }
+  }
+  void show(std::ostream& os) const override {
+    os << "EnclaveRead{page " << page << ", +" << at << "}";
+  }
 };
 
 // Three times in four a free page, if there is one.
@@ -303,6 +358,17 @@ struct VepcClose : rc::state::Command<Model, Harness> {
 // Reclaim, invisible to the model (of the enclave beside the instances).
 using Reclaim = ReclaimCommand<Model, Harness>;
 
+// Another enclave created and closed: -ENOMEM once reclaim can free no room for it.
+struct EnclaveCreate : rc::state::Command<Model, Harness> {
+  void run(const Model& m, Harness& h) const override {
+    const long want = mu::enclave_create(m);
+    expect_same("CREATE", h.world.create_enclave(), want);
+    expect_state(h, m);
+    if (want != 0) coverage().note("CREATE -ENOMEM, the EPC full");
+  }
+  void show(std::ostream& os) const override { os << "EnclaveCreate"; }
+};
+
 using CommandPtr = std::shared_ptr<const rc::state::Command<Model, Harness>>;
 
 template <class C>
@@ -321,15 +387,20 @@ rc::Gen<CommandPtr> some_command(const Model& m) {
   }
   const size_t any_open = m.open.empty() ? 0 : 1;
   const size_t any_page = pages(m).empty() ? 0 : 1;
+  // Touches, reads and CREATEs where they meet an EPC the instances fill.
+  const bool full = m.room - m.pinned() < 2;
+  const size_t read = full ? 6 : 1;
   return rc::gen::weightedOneOf<CommandPtr>({
       {m.open.size() < kMaxInstances ? 3 : 0, command<VepcOpen>(m)},
       {unmapped ? 3 : 0, command<VepcMmap>(m)},
-      {(untouched ? 4 : 1) * any_open, command<VepcTouch>(m)},
+      {(untouched ? 8 : 1) * (full ? 2 : 1) * any_open, command<VepcTouch>(m)},
       {3 * any_page, command<GuestEcreate>(m)},
       {6 * any_page, command<GuestEadd>(m)},
       {2 * any_open, command<VepcRemoveAll>(m)},
       {3 * any_open, command<VepcClose>(m)},
       {1, command<Reclaim>(m)},
+      {read, command<EnclaveRead>(m)},
+      {read, command<EnclaveCreate>(m)},
   });
 }
 

@@ -1,5 +1,6 @@
 #include "uapi_conformance/vepc_world.h"
 
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -28,14 +29,14 @@ constexpr uint64_t kGuestSize = 0x1000'0000;
 
 testlib::DriverFixtureOptions options() {
   testlib::DriverFixtureOptions o;
-  o.epc_pages = 64;  // the enclave's 5, 12 vEPC pages, at most 12 zombies: no pressure
+  o.epc_pages = VepcWorld::kEpcPages;
   return o;
 }
 
 }  // namespace
 
 VepcWorld::VepcWorld() : f_(options()) {
-  spec_.reg_pages = 2;
+  spec_.reg_pages = kRegPages;
   encl_fd_ = f_.build_enclave(spec_);
   if (encl_fd_ < 0) throw std::runtime_error("the enclave did not build");
 }
@@ -66,11 +67,19 @@ long VepcWorld::mmap(int id, bool shared) {
   return ret == long(at) ? 0 : ret;
 }
 
-bool VepcWorld::touch(int id, uint64_t index) {
-  const hw::PAddr pa = guest_.epc_page(address_of(id) + index * kPage);
-  if (pa == 0) return false;
+mu::Touch VepcWorld::touch(int id, uint64_t index) {
+  const hw::LAddr va = address_of(id) + index * kPage;
+  kernel::FaultResult r = kernel::FaultResult::kHandled;
+  ksgxd_.run(f_.process(), [&] { r = guest_.fault_in(va); });
+  switch (r) {
+    case kernel::FaultResult::kHandled: break;
+    case kernel::FaultResult::kSigsegv: return mu::Touch::kSigsegv;
+    case kernel::FaultResult::kSigbus: return mu::Touch::kSigbus;
+    case kernel::FaultResult::kOom: throw std::logic_error("a vEPC fault answered VM_FAULT_OOM");
+  }
+  const hw::PAddr pa = f_.process().mm().page_table().get(va).pa;
   slot_.try_emplace(mu::VepcPageRef{id, index}, *f_.machine().epc_slot(pa));
-  return true;
+  return mu::Touch::kMapped;
 }
 
 bool VepcWorld::ecreate(mu::VepcPageRef at) {
@@ -87,6 +96,33 @@ bool VepcWorld::eadd(mu::VepcPageRef at, mu::VepcPageRef secs) {
   testlib::EnclaveBuilder b(f_.machine(), slot_.at(secs), kernel::this_cpu().id());
   return b.add(slot_.at(at), linaddr, page.data(), sf::kR | sf::kW | sf::type(uapi::PageType::kReg))
       .succeeded();
+}
+
+long VepcWorld::enclave_read(uint64_t page, uint64_t at, uint64_t& value) {
+  long ret = 0;
+  const hw::LAddr va = spec_.base + (1 + page) * kPage + at;
+  ksgxd_.run(f_.process(), [&] { ret = f_.peek(va, &value, sizeof value); });
+  return ret == long(sizeof value) ? 0 : ret;
+}
+
+long VepcWorld::create_enclave() {
+  const int fd = f_.open_enclave();
+  if (fd < 0) return fd;
+  testlib::EnclaveSpec other = spec_;
+  other.base = 2 * spec_.base;
+  long ret = 0;
+  ksgxd_.run(f_.process(), [&] { ret = f_.create(fd, other); });
+  if (const int closed = f_.process().close(fd); closed != 0) {
+    throw std::runtime_error("close of the created enclave: " + std::to_string(closed));
+  }
+  return ret;
+}
+
+uint64_t VepcWorld::enclave_word(uint64_t page, uint64_t at) const {
+  const std::vector<uint8_t> bytes = testlib::DriverFixture::page_bytes(spec_, page);
+  uint64_t v = 0;
+  std::memcpy(&v, bytes.data() + at, sizeof v);
+  return v;
 }
 
 long VepcWorld::remove_all(int id, uint64_t arg) {
@@ -180,6 +216,19 @@ std::string VepcWorld::differences(const mu::Vepc& m) {
     const hw::EpcmEntry e = in.epcm(slot_.at(z));
     if (!e.valid || e.type != hw::PageType::kSecs) {
       d << "zombie " << z.instance << ":" << z.index << " has EPCM " << e << "\n";
+    }
+  }
+  // The enclave's pages no reclaim frees: its VA pages, and a SECS the model says is
+  // pinned, resident with no child.
+  {
+    driver::Encl& encl = f_.encl_of(encl_fd_);
+    sched::MutexLock l(encl.lock);
+    if (encl.va_pages.size() != kVaPages) d << "the enclave has " << encl.va_pages.size() << " VA pages\n";
+    uint64_t children = 0;
+    for (const auto& [pfn, page] : encl.page_array) children += page->epc_page != nullptr ? 1 : 0;
+    if (m.secs_pinned && (encl.secs.epc_page == nullptr || children != 0)) {
+      d << "the model pins the SECS; the driver has it " << (encl.secs.epc_page ? "" : "not ")
+        << "resident with " << children << " children resident\n";
     }
   }
   // D5: every EPC page in use is the enclave's, an allocated vEPC page or a zombie.

@@ -1,10 +1,12 @@
 // File: impl/driver's virtual EPC as a VMM and its guest drive it in the vEPC property:
-// one process (a DriverFixture with 64 EPC pages and one small enclave built through
-// /dev/sgx_enclave, so that reclaim has pages to take) that opens /dev/sgx_vepc
-// instances, maps each (kPages pages at an address of its own), touches its pages, and
-// plays the guest kernel running ECREATE and EADD on the EPC pages behind them
-// (testlib::GuestKernel finds them as KVM does). Each call answers in model/uapi's
-// terms (vepc.h), instances named by the model's ids. `differences` compares the
+// one process (a DriverFixture with kEpcPages EPC pages and one small debug enclave
+// built through /dev/sgx_enclave, so that reclaim has pages to take) that opens
+// /dev/sgx_vepc instances, maps each (kPages pages at an address of its own), touches
+// its pages, plays the guest kernel running ECREATE and EADD on the EPC pages behind
+// them (testlib::GuestKernel finds them as KVM does), and reads the enclave's pages as a
+// debugger. The EPC is small enough for vEPC pages to fill it: a touch or an enclave
+// load that waits for ksgxd runs on a KsgxdOnRetry thread, ksgxd stepping at each retry.
+// Each call answers in model/uapi's terms (vepc.h), instances named by the model's ids. `differences` compares the
 // driver's own state with a model state: each instance's allocated indices (its page
 // array) and the EPC page behind each (a vEPC page never moves: no reclaim takes it),
 // each page's EPCM entry read through the emulator's inspection face, the zombie count,
@@ -18,6 +20,7 @@
 #include "driver/driver_fixture.h"
 #include "driver/guest_kernel.h"
 #include "driver/virt.h"
+#include "scenarios/ksgxd_on_retry.h"
 #include "uapi/vepc.h"
 
 namespace sgxref::props {
@@ -28,6 +31,13 @@ class VepcWorld {
  public:
   // Pages of an instance the VMM maps and touches.
   static constexpr uint64_t kPages = 4;
+  // The EPC: the enclave's SECS, TCS, two REG pages and VA page, and one page short of
+  // room for two instances' pages, so that cases run out of EPC.
+  static constexpr uint32_t kEpcPages = 8;
+  // The enclave's VA pages (sgx_encl_grow: one for every 512 pages), which no reclaim
+  // frees: the model's room is the EPC less these.
+  static constexpr uint64_t kVaPages = 1;
+  static constexpr uint64_t kRegPages = 2;
 
   VepcWorld();
   ~VepcWorld();
@@ -37,8 +47,8 @@ class VepcWorld {
   // The instance's pages mapped MAP_FIXED at its address, shared or private: 0 when mapped
   // there, else -errno.
   long mmap(int id, bool shared);
-  // Page `index` touched through the mapping (faulted in): whether an EPC page is there.
-  bool touch(int id, uint64_t index);
+  // Page `index` touched through the mapping (faulted in as KVM does).
+  mu::Touch touch(int id, uint64_t index);
   // The guest's leaves on the EPC pages behind touched pages: whether they succeeded.
   bool ecreate(mu::VepcPageRef at);
   bool eadd(mu::VepcPageRef at, mu::VepcPageRef secs);
@@ -46,6 +56,13 @@ class VepcWorld {
   long remove_all(int id, uint64_t arg);
   // The mapping unmapped and the descriptor closed: the instance's release. 0 or -errno.
   long close(int id);
+  // The word at `at` of the enclave's REG page `page` read as a debugger does: 0 with
+  // the word in `value`, or -errno.
+  long enclave_read(uint64_t page, uint64_t at, uint64_t& value);
+  // Another enclave opened, CREATEd and closed: CREATE's answer.
+  long create_enclave();
+  // The word the build put there.
+  uint64_t enclave_word(uint64_t page, uint64_t at) const;
   // One ksgxd batch; every page of the enclave written out (the SECS after its children).
   void reclaim_batch();
   void evict_all();
@@ -62,6 +79,7 @@ class VepcWorld {
   uint64_t enclave_pages();
 
   testlib::DriverFixture f_;
+  scenarios::KsgxdOnRetry ksgxd_{f_.kernel(), f_.sgx()};
   testlib::GuestKernel guest_{f_};
   testlib::EnclaveSpec spec_;
   int encl_fd_ = -1;

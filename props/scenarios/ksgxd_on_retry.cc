@@ -1,4 +1,4 @@
-#include "uapi_conformance/ksgxd_on_retry.h"
+#include "scenarios/ksgxd_on_retry.h"
 
 #include <stdexcept>
 #include <string>
@@ -6,13 +6,13 @@
 #include "kernel/task.h"
 #include "sched/thread.h"
 
-namespace sgxref::props {
+namespace sgxref::scenarios {
 
 namespace {
 
 // More retries than any one access needs (each step brings the group below its limit):
 // past them the access waits for something no step gives, and the call would never end.
-constexpr uint64_t kMaxSpins = 1000;
+constexpr uint64_t kMaxSpins = 1000;  // beyond the patience
 
 }  // namespace
 
@@ -29,11 +29,11 @@ void KsgxdOnRetry::run(kernel::Process& process, const std::function<void()>& bo
 }
 
 void KsgxdOnRetry::yielded(const char* point) {
-  if (++spins_ > kMaxSpins) {
+  if (++spins_ > patience_ + kMaxSpins) {
     throw std::runtime_error(std::string("spun at ") + point + " " + std::to_string(kMaxSpins) +
                              " times with ksgxd stepping in between");
   }
-  steps_ += uint64_t(step());
+  if (spins_ > patience_) steps_ += uint64_t(step());
 }
 
 int KsgxdOnRetry::step() {
@@ -48,4 +48,4 @@ void KsgxdOnRetry::blocked(const void*, const char* point) {
   throw std::runtime_error(std::string("the enclave thread blocked at ") + point);
 }
 
-}  // namespace sgxref::props
+}  // namespace sgxref::scenarios

@@ -1,10 +1,12 @@
-// File: ksgxd for a sequential world whose process has an accounting group at its limit.
-// A fault there cannot charge the group: it queues the group's reclaim work for ksgxd
-// and answers VM_FAULT_NOPAGE, and the thread runs the access again until ksgxd has done
-// that work (Linux v16's __sgx_cgroup_try_charge with SGX_NO_RECLAIM). With no ksgxd
-// thread beside it, the enclave call runs on a thread of this scheduler, and each time
-// it spins (a yield at the retry) ksgxd takes a step first, on that thread under a task
-// of its own: the order a free ksgxd would give, with nothing else running.
+// File: ksgxd for a sequential world whose ksgxd runs in manual mode. A fault that
+// cannot have a page now (an accounting group at its limit: Linux v16's
+// __sgx_cgroup_try_charge with SGX_NO_RECLAIM; no EPC page free without reclaim) queues
+// the work or wakes ksgxd and answers VM_FAULT_NOPAGE, and the thread runs the access
+// again until ksgxd has done that work. With no ksgxd thread beside it, the enclave call
+// runs on a thread of this scheduler, and each time it spins (a yield at the retry)
+// ksgxd takes a step first, on that thread under a task of its own: the order a free
+// ksgxd would give, with nothing else running. Without gtest: the uapi properties and
+// the Python bindings use it.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +18,15 @@
 #include "kernel/process.h"
 #include "sched/scheduler.h"
 
-namespace sgxref::props {
+namespace sgxref::scenarios {
 
 class KsgxdOnRetry : public sched::Scheduler {
  public:
-  KsgxdOnRetry(kernel::Kernel& k, driver::Sgx& sgx) : kernel_(k), sgx_(sgx) {}
+  // `patience`: the retries a call takes before ksgxd steps at each further one. 0 steps
+  // at every retry; more leaves a call that faults a few times as a free-running
+  // scenario would run it (ksgxd answered only between calls), and still ends a spin.
+  KsgxdOnRetry(kernel::Kernel& k, driver::Sgx& sgx, uint64_t patience = 0)
+      : kernel_(k), sgx_(sgx), patience_(patience) {}
 
   // Runs `body` as a task of `process` on a thread of this scheduler and waits for it;
   // what it threw is thrown here.
@@ -42,9 +48,10 @@ class KsgxdOnRetry : public sched::Scheduler {
  private:
   kernel::Kernel& kernel_;
   driver::Sgx& sgx_;
+  const uint64_t patience_;
   uint64_t steps_ = 0;
   uint64_t spins_ = 0;  // in the call running
   std::exception_ptr error_;
 };
 
-}  // namespace sgxref::props
+}  // namespace sgxref::scenarios

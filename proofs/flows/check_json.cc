@@ -1,19 +1,17 @@
-#include "cli/check_json.h"
+#include "flows/check_json.h"
 
 #include <stdexcept>
 #include <string>
 
-namespace sgxref::cli {
+namespace sgxref::proofs::flows {
 
 namespace {
 
-namespace fl = proofs::flows;
-
 constexpr const char* kFormat = "sgxref-check-1";
 
-nlohmann::json entry_json(const fl::Row& r) {
+nlohmann::json entry_json(const Row& r) {
   nlohmann::json threads = nlohmann::json::array();
-  for (const fl::Program& p : r.system.threads) threads.push_back({{"name", p.name}, {"cpu", p.cpu}});
+  for (const Program& p : r.system.threads) threads.push_back({{"name", p.name}, {"cpu", p.cpu}});
   nlohmann::json j = {{"flow", r.entry.flow},
                       {"variant", r.variant},
                       {"switches", r.entry.switches},
@@ -22,13 +20,13 @@ nlohmann::json entry_json(const fl::Row& r) {
                       {"enclave_threads", r.layout.enclave_threads},
                       {"bound", r.bound},
                       {"depth", r.result.depth},
-                      {"verdict", fl::verdict_name(r.result.verdict)},
+                      {"verdict", verdict_name(r.result.verdict)},
                       {"seconds", r.result.seconds}};
   if (r.entry.file) j["flow_file"] = r.entry.file->origin;
   j["property"] = r.result.cex ? nlohmann::json(r.result.cex->property) : nlohmann::json(nullptr);
   if (r.result.cex) {
     nlohmann::json steps = nlohmann::json::array();
-    for (const fl::FlowStep& s : r.result.cex->steps) steps.push_back({{"thread", s.thread}, {"point", s.point}});
+    for (const FlowStep& s : r.result.cex->steps) steps.push_back({{"thread", s.thread}, {"point", s.point}});
     j["counterexample"] = {{"property", r.result.cex->property}, {"steps", steps}};
   }
   return j;
@@ -36,9 +34,9 @@ nlohmann::json entry_json(const fl::Row& r) {
 
 }  // namespace
 
-nlohmann::json check_json(const std::vector<fl::Row>& rows) {
+nlohmann::json check_json(const std::vector<Row>& rows) {
   nlohmann::json entries = nlohmann::json::array();
-  for (const fl::Row& r : rows) entries.push_back(entry_json(r));
+  for (const Row& r : rows) entries.push_back(entry_json(r));
   return {{"format", kFormat}, {"entries", entries}};
 }
 
@@ -75,4 +73,4 @@ std::vector<CounterexampleEntry> read_counterexamples(const nlohmann::json& j) {
   return out;
 }
 
-}  // namespace sgxref::cli
+}  // namespace sgxref::proofs::flows
