@@ -136,13 +136,14 @@ py::dict state_dict(const fl::StepState& s) {
   py::list pages;
   for (const fl::PageState& p : s.pages) {
     if (p.resident) {
-      pages.append(py::dict("page"_a = p.page, "resident"_a = true, "evicted"_a = false,
+      pages.append(py::dict("page"_a = p.page, "resident"_a = true, "evicted"_a = false, "removed"_a = false,
                             "rights"_a = fl::rights_text(p.rights), "type"_a = p.trim ? "TRIM" : "REG",
                             "modified"_a = p.modified, "pr"_a = p.pr, "blocked"_a = p.blocked,
                             "stamp_age"_a = p.stamped ? py::object(py::int_(p.stamp_age)) : py::none()));
     } else {
-      // Evicted: the rights and PR its blob holds; lost: neither.
+      // Evicted: the rights and PR its blob holds; removed or lost: neither.
       pages.append(py::dict("page"_a = p.page, "resident"_a = false, "evicted"_a = p.evicted,
+                            "removed"_a = p.removed,
                             "rights"_a = p.evicted ? py::object(py::str(fl::rights_text(p.blob_rights))) : py::none(),
                             "pr"_a = p.evicted ? py::object(py::bool_(p.blob_pr)) : py::none()));
     }

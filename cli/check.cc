@@ -251,7 +251,7 @@ int run_checker(const CheckArgs& args, std::ostream& out, std::ostream& progress
   const auto proven = [](const fl::Row& r) { return r.result.verdict == fl::Verdict3::kProven; };
   if (std::any_of(rows.begin(), rows.end(), proven))
     out << "\nPROVEN: every run has ended by that depth, so every world the flows can reach was checked.\n";
-  out << "\nnot covered yet: REMOVE_PAGES as a flow; k-induction and Spacer.\n";
+  out << "\nnot covered yet: k-induction and Spacer.\n";
   if (args.expect.empty()) return status == 0 && unknown ? 3 : status;
   bool shown = true;
   for (const OnDriver& d : driver) shown = shown && d.ok;

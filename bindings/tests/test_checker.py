@@ -37,7 +37,8 @@ def expected_rows():
 
 
 def test_flows_are_the_checkers():
-    assert sgxref.flows() == ["restrict", "restrict-reclaim", "modify-types", "modify-types-reclaim", "eaug-reclaim"]
+    assert sgxref.flows() == ["restrict", "restrict-reclaim", "modify-types", "modify-types-reclaim", "eaug-reclaim",
+                              "remove"]
 
 
 def test_catalogue_lists_every_entry_as_the_expected_table_does():

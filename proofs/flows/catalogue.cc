@@ -6,13 +6,14 @@
 
 #include "flows/eaug_fault.h"
 #include "flows/enclave_thread.h"
-#include "flows/reclaimer.h"
 #include "flows/modify_ioctl.h"
+#include "flows/reclaimer.h"
+#include "flows/remove_pages.h"
 
 namespace sgxref::proofs::flows {
 
 std::vector<std::string> flow_names() {
-  return {"restrict", "restrict-reclaim", "modify-types", "modify-types-reclaim", "eaug-reclaim"};
+  return {"restrict", "restrict-reclaim", "modify-types", "modify-types-reclaim", "eaug-reclaim", "remove"};
 }
 
 bool takes_enclave_threads(const std::string& flow) { return flow != "eaug-reclaim"; }
@@ -32,6 +33,7 @@ Layout layout_for(const std::string& flow, size_t data_pages, size_t enclave_thr
   l.enclave_threads = enclave_threads;
   l.holes = eaug ? 1 : 0;
   l.reclaimer = flow == "restrict-reclaim" || flow == "modify-types-reclaim" || eaug;
+  l.trimmed = flow == "remove";
   return l;
 }
 
@@ -46,6 +48,7 @@ System racing(Program ioctl, bool trim, const Variant& v, const Layout& l) {
 
 System build_system(const std::string& flow, const Variant& v, const Layout& l) {
   if (flow == "eaug-reclaim") return racing(eaug_fault(l, v), false, v, l);
+  if (flow == "remove") return racing(remove_pages(l, v), true, v, l);
   const bool trim = flow == "modify-types" || flow == "modify-types-reclaim";
   return racing(trim ? modify_types(l, v) : restrict_permissions(l, v), trim, v, l);
 }

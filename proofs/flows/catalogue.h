@@ -3,8 +3,9 @@
 // ("restrict"), the same with ksgxd reclaiming the data pages (thread 1) as well
 // ("restrict-reclaim"), MODIFY_TYPES to TRIM against enclave threads that EACCEPT
 // the trimmed pages ("modify-types"), the same with ksgxd ("modify-types-reclaim"), and
-// the EAUG fault on a hole against ksgxd
-// writing the data pages and then the SECS out ("eaug-reclaim", no enclave threads).
+// the EAUG fault on a hole against ksgxd writing the data pages and then the SECS out
+// ("eaug-reclaim", no enclave threads), and REMOVE_PAGES over trimmed pages against
+// enclave threads that EACCEPT the trim ("remove").
 #pragma once
 
 #include <string>

@@ -1,7 +1,6 @@
 #include "flows/eaug_fault.h"
 
-#include "flows/leaf_calls.h"
-#include "flows/load_page.h"
+#include "flows/eaug_page.h"
 
 namespace sgxref::proofs::flows {
 
@@ -43,31 +42,17 @@ Program eaug_fault(const Layout& l, const Variant& v) {
     lock_mutex(d, w, t);
     const LoadStep<D> secs = load_secs_step(d, l, w, d.lit(!skips_secs_reload));
     const typename D::Bool go = secs.in || d.lit(skips_secs_reload);
-    typename D::Bool any_free = d.lit(false);
-    const typename D::Int slot = lowest_free(d, w, any_free);
-    const typename D::Bool aug = go && any_free;
+    const EaugStep<D> aug = eaug_page(d, w, cpu, d.num(page), go);
     // The SECS the driver no longer has in the EPC: Linux's NULL dereference.
-    w.ghost.warn = w.ghost.warn || (aug && !w.drv.secs_resident);
-    const arch::Outcome<D> out =
-        leaf_if(d, w, aug, [](const D& dd, arch::State<D>& s, const arch::EaugOp<D>& op) {
-          return arch::eaug(dd, s, op);
-        }, arch::EaugOp<D>{d.num(cpu), slot, w.drv.secs, d.num(page)});
-    const typename D::Bool ok = aug && succeeded(out);
-    put(d, w.drv.pages, d.num(page), ok,
-        PageRecord<D>{slot, d.num(arch::pt::kReg), d.lit(true), d.lit(false), d.lit(false), d.num(0)});
-    put(d, w.drv.free, slot, ok, Flag<D>{d.lit(false)});
-    w.drv.children = ite(ok, w.drv.children + 1, w.drv.children);
-    leaf_if(d, w, ok, [](const D& dd, arch::State<D>& s, const arch::PteSetOp<D>& op) {
-      return arch::pte_set(dd, s, op);
-    }, arch::PteSetOp<D>{d.num(0), d.num(page), slot, d.lit(true), d.lit(false)});
+    w.ghost.warn = w.ghost.warn || (aug.tried && !w.drv.secs_resident);
     // SIGBUS: the EAUG refused, or the SECS's ELDU (a WARN already).
-    me.rv = ite((aug && !ok) || secs.failed, d.num(ret::kEfault), me.rv);
+    me.rv = ite((aug.tried && !aug.ok) || secs.failed, d.num(ret::kEfault), me.rv);
     // -EBUSY (no free EPC page) reaches no leaf: the region runs on to the unlock, and
     // the fault is taken again (rv -EAGAIN marks it). After the SECS's ELDU the thread
     // stays for the rest.
-    const typename D::Bool busy = secs.busy || (go && !any_free);
+    const typename D::Bool busy = secs.busy || aug.busy;
     me.rv = ite(busy, d.num(ret::kEagain), me.rv);
-    go_if(d, me, aug || secs.failed || busy, kUnlock);
+    go_if(d, me, aug.tried || secs.failed || busy, kUnlock);
     continue_region_if(me, busy);
   }, kHoldsMutex);
   p.instrs[kAug].point_at = [=](const World<C>& w, size_t) {

@@ -2,8 +2,7 @@
 
 #include <string>
 
-#include "flows/leaf_calls.h"
-#include "flows/load_page.h"
+#include "flows/eaug_page.h"
 
 namespace sgxref::proofs::flows {
 
@@ -19,7 +18,12 @@ enum Label : int64_t {
   kFaultLock,    //   encl->lock's point
   kFaultLoad,    //   the mutex taken; sgx_encl_load_page, then the PTE
   kFaultUnlock,  //   the mutex dropped; back to the faulting instruction
+  kAugLock,      //   no page at the address (REMOVE_PAGES erased it): encl->lock's point
+  kAug,          //   the mutex taken; sgx_encl_eaug_page, then the unlock as above
   kEnd,
+  // Where no page is ever erased the program stops short of the EAUG path (its pc at
+  // kEnd still means ended), so the checker builds no terms for it.
+  kEndWithoutEaug = kAugLock,
 };
 
 struct Shape {
@@ -72,7 +76,7 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length, const arc
   const Shape f{Layout::enclave_cpu(e), l.tcs_page(e), l.ssa_page(e), l.data_page(0),
                 int64_t(l.data_pages), int64_t(ioctl_length)};
   Program p{"enclave thread " + std::to_string(e + 1), f.cpu, {}};
-  p.instrs.resize(kEnd);
+  p.instrs.resize(l.trimmed ? kEnd : kEndWithoutEaug);
   p.instrs[kEenter] = make_instr("eenter.end", [=](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];
     go_if(d, me, enter(d, f, w, me, d.lit(true), false, kEenter), kEaccept);
@@ -122,12 +126,19 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length, const arc
   p.instrs[kEaccept].point_at = entry_point("eaccept.end");
   p.instrs[kEexit].point_at = entry_point("eexit.end");
 
-  // Every page of the flows is in page_array: the look-up finds it and changes nothing.
+  // The look-up changes nothing. A page REMOVE_PAGES erased is not found, and SGX2's
+  // fault handler EAUGs a fresh one there.
   p.instrs[kLookupLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
     reach_lock(d, w, t, kLookup);
   }, kHoldsMutex);
-  p.instrs[kLookup] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
-    go_if(d, w.th[t], d.lit(true), kFaultLock);
+  p.instrs[kLookup] = make_instr("encl->lock", [=](const auto& d, auto& w, size_t t) {
+    using D = std::decay_t<decltype(d)>;
+    auto& me = w.th[t];
+    // Only REMOVE_PAGES' flow, where no reclaimer evicts, has pages that are not resident.
+    const typename D::Bool gone =
+        l.trimmed ? !at(d, w.drv.pages, me.fault, &PageRecord<D>::resident) : d.lit(false);
+    go_if(d, me, !gone, kFaultLock);
+    go_if(d, me, gone, kAugLock);
   }, kHoldsMutex);
   p.instrs[kFaultLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
     reach_lock(d, w, t, kFaultLoad);
@@ -153,6 +164,22 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length, const arc
     unlock_mutex(d, w);
     me.pc = me.back;
   });
+  if (!l.trimmed) return p;
+  p.instrs[kAugLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
+    reach_lock(d, w, t, kAug);
+  }, kHoldsMutex);
+  // Only REMOVE_PAGES erases a page, and no ksgxd races it: the SECS is in. No free EPC
+  // page is VM_FAULT_NOPAGE (no leaf; the instruction faults again), a refused EAUG
+  // SIGBUS.
+  p.instrs[kAug] = make_instr("eaug.end", [=](const auto& d, auto& w, size_t t) {
+    using D = std::decay_t<decltype(d)>;
+    auto& me = w.th[t];
+    lock_mutex(d, w, t);
+    const EaugStep<D> aug = eaug_page(d, w, f.cpu, me.fault, d.lit(true));
+    continue_region_if(me, aug.busy);
+    me.back = ite(aug.tried && !aug.ok, d.num(kEnd), me.back);
+    go_if(d, me, d.lit(true), kFaultUnlock);
+  }, kHoldsMutex);
   return p;
 }
 

@@ -52,6 +52,13 @@ World<C> built_world(const Layout& l, size_t threads) {
   must(arch::epa(d, s, {cpu, l.va_slot()}), "EPA");
   const arch::PageData<C>& mr = s.data[size_t(secs)];
   must(arch::einit(d, s, {cpu, secs, 0, mr.mr_count, mr.mr_page, 0}), "EINIT");
+  if (l.trimmed) {
+    // With no CPU inside, the ETRACK completes at once: an entry after it can EACCEPT.
+    const arch::SecInfo<C> trim{false, arch::pt::kTrim, false, false, false, false, false, false};
+    for (size_t i = 0; i < l.data_pages; ++i)
+      must(arch::emodt(d, s, {cpu, Layout::slot_of(l.data_page(i)), trim}), "EMODT of data page " + std::to_string(i));
+    must(arch::etrack(d, s, {cpu, secs}), "ETRACK");
+  }
 
   World<C> w = blank_world(d, s, threads);
   w.drv.secs = secs;
@@ -61,7 +68,8 @@ World<C> built_world(const Layout& l, size_t threads) {
     const int64_t slot = Layout::slot_of(page);
     must(arch::pte_set(d, w.hw, {0, page, slot, true, false}), "mapping page " + std::to_string(page));
     const bool tcs = page % 2 == 0 && page < l.data_page(0);
-    w.drv.pages[size_t(page)] = {slot, tcs ? arch::pt::kTcs : arch::pt::kReg, true, false, false, 0};
+    const int64_t type = tcs ? arch::pt::kTcs : l.trimmed && page >= l.data_page(0) ? arch::pt::kTrim : arch::pt::kReg;
+    w.drv.pages[size_t(page)] = {slot, type, true, false, false, 0};
   }
   for (size_t i = 0; i < l.holes; ++i) w.drv.free[size_t(Layout::slot_of(l.hole(i)))].on = true;
   w.drv.free[size_t(l.free_slot())].on = true;

@@ -5,7 +5,9 @@
 // initialized by the model's own leaves, its pages mapped as the driver maps them, and
 // the driver's records filled in to match. With a reclaimer, every page and the SECS
 // can be evicted at once: the VA page has a slot for each and the backing store a blob
-// for each (page p's is blob p, the SECS's the last).
+// for each (page p's is blob p, the SECS's the last). `trimmed`: the data pages start as
+// MODIFY_TYPES leaves them when it returns, TRIM and MODIFIED with the ETRACK flow run
+// (REMOVE_PAGES' starting point).
 #pragma once
 
 #include <cstddef>
@@ -21,6 +23,7 @@ struct Layout {
   size_t data_pages = 2;
   size_t holes = 0;
   bool reclaimer = false;
+  bool trimmed = false;
 
   int64_t tcs_page(size_t e) const { return int64_t(2 * e); }
   int64_t ssa_page(size_t e) const { return int64_t(2 * e + 1); }

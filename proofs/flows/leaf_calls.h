@@ -62,6 +62,18 @@ void ipi_enclave_cpus(const D& d, World<D>& w, const typename D::Bool& when) {
   }
 }
 
+// sgx_zap_enclave_ptes on `page`: its PTE gone, and with it the Accessed bit the
+// reclaimer's aging reads; the TLB shootdown IPIs the CPUs of the enclave's address
+// space, as the driver's own IPIs do (a thread inside exits).
+template <model::Domain D>
+void zap_page(const D& d, World<D>& w, const typename D::Int& page) {
+  leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::PteClearOp<D>& op) {
+    return arch::pte_clear(dd, s, op);
+  }, arch::PteClearOp<D>{d.num(0), page});
+  put(d, w.accessed, page, d.lit(true), Flag<D>{d.lit(false)});
+  ipi_enclave_cpus(d, w, d.lit(true));
+}
+
 // ETRACK from the kernel's CPU on the SECS the driver has, when `when`.
 template <model::Domain D>
 arch::Outcome<D> etrack_if(const D& d, World<D>& w, const typename D::Bool& when) {

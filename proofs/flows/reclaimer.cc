@@ -138,15 +138,8 @@ Program reclaimer(const Layout& l, const Variant& v) {
     unlock_mutex(d, w);
     advance(d, f, w, me, d.lit(true), kMarkLock, kZap);
   }, kHoldsMutex);
-  // The zap's TLB shootdown IPIs the CPUs of the enclave's address space, as the
-  // driver's own IPIs do: a thread inside exits.
   p.instrs[kZap] = make_instr("ipi_mask.end", [=](const auto& d, auto& w, size_t t) {
-    using D = std::decay_t<decltype(d)>;
-    leaf_if(d, w, d.lit(true), [](const D& dd, arch::State<D>& s, const arch::PteClearOp<D>& op) {
-      return arch::pte_clear(dd, s, op);
-    }, arch::PteClearOp<D>{d.num(0), w.th[t].index});
-    put(d, w.accessed, w.th[t].index, d.lit(true), Flag<D>{d.lit(false)});
-    ipi_enclave_cpus(d, w, d.lit(true));
+    zap_page(d, w, w.th[t].index);
     go_if(d, w.th[t], d.lit(true), kBlockLock);
   });
   p.instrs[kBlockLock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {

@@ -19,6 +19,8 @@ const char* errno_name(int64_t rv) {
       return "-EFAULT";
     case ret::kEagain:
       return "-EAGAIN";
+    case ret::kEperm:
+      return "-EPERM";
   }
   return "?";
 }
@@ -36,6 +38,7 @@ StepState state_of(const System& sys, const Layout& l, const World<C>& w) {
     p.page = l.data_page(i);
     const PageRecord<C>& rec = w.drv.pages[size_t(p.page)];
     p.resident = rec.resident;
+    p.removed = !rec.resident && !l.reclaimer;
     if (rec.resident) {
       const arch::Epcm<C>& e = w.hw.epcm[size_t(rec.slot)];
       p.rights = {e.r, e.w, e.x};
@@ -79,6 +82,8 @@ std::string state_text(const StepState& s) {
     if (p.resident) {
       os << rights_text(p.rights) << (p.trim ? " TRIM" : "") << (p.modified ? " M" : "") << (p.pr ? " PR" : "")
          << (p.stamped ? " stamp-age " + std::to_string(p.stamp_age) : "") << (p.blocked ? " blocked" : "");
+    } else if (p.removed) {
+      os << "removed";
     } else if (p.evicted) {
       os << "evicted (" << rights_text(p.blob_rights) << (p.blob_pr ? " PR" : "") << ")";
     } else {

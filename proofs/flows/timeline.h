@@ -22,7 +22,8 @@ struct Rights {
 };
 struct PageState {
   int64_t page = 0;
-  bool resident = false;  // the driver has it in the EPC; else evicted or lost
+  bool resident = false;  // the driver has it in the EPC; else evicted, removed or lost
+  bool removed = false;   // REMOVE_PAGES erased its record
   // Resident: its EPCM row.
   Rights rights;
   bool trim = false, modified = false, pr = false, stamped = false, blocked = false;

@@ -23,6 +23,9 @@ const std::vector<BugSwitch>& bug_switches() {
       {"ewb-skips-ipi-retry",
        "the reclaimer gives up after the ETRACK retry instead of sending IPIs and running "
        "EWB a last time (props/mutants/ewb-skips-ipi-retry.patch)"},
+      {"remove-pages-skips-probe",
+       "REMOVE_PAGES removes a trimmed page without asking EMODPR whether the enclave has "
+       "EACCEPTed the trim (props/mutants/remove-pages-skips-probe.patch)"},
   };
   return kBugs;
 }

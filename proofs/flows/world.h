@@ -23,7 +23,8 @@ inline constexpr int64_t kOk = 0;
 inline constexpr int64_t kEinval = 1;
 inline constexpr int64_t kEfault = 2;
 inline constexpr int64_t kEagain = 3;
-inline constexpr unsigned kBits = 2;
+inline constexpr int64_t kEperm = 4;
+inline constexpr unsigned kBits = 3;
 }  // namespace ret
 
 inline constexpr unsigned kPcBits = 5;  // up to 32 instructions per program
@@ -32,7 +33,8 @@ inline constexpr unsigned kPcBits = 5;  // up to 32 instructions per program
 // EPC and the type the driver believes it has, whether it has an EPC page at all, whether
 // the reclaimer has it (isolated: off the LRU in the reclaimer's batch; reclaim: marked
 // SGX_ENCL_PAGE_BEING_RECLAIMED) and, while it is evicted, the VA slot holding its
-// version. The driver never reads the EPCM.
+// version. Without a reclaimer (REMOVE_PAGES' flow) a page that is not resident is one
+// REMOVE_PAGES erased from page_array. The driver never reads the EPCM.
 template <class D>
 struct PageRecord {
   typename D::Int slot, type;

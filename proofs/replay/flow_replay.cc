@@ -1,5 +1,6 @@
 #include "replay/flow_replay.h"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -33,6 +34,8 @@ long errno_of(int64_t rv) {
       return -EFAULT;
     case flows::ret::kEagain:
       return -EAGAIN;
+    case flows::ret::kEperm:
+      return -EPERM;
   }
   throw std::logic_error("a flow returned an unknown value");
 }
@@ -64,13 +67,70 @@ std::vector<std::vector<bool>> answered_after(const flows::System& sys, const st
   return after;
 }
 
+// D3 for RESTRICT_PERMISSIONS and MODIFY_TYPES: pages before `count` changed (read-only,
+// or TRIM), the rest as built (REG RW); a lost page's entry is unknown (its loss is the
+// WARN's).
+bool change_exact(const DriverOutcome& d, const flows::Layout& l, bool trim) {
+  bool exact = true;
+  for (size_t i = 0; i < l.data_pages; ++i) {
+    if (!d.epcm[i]) continue;
+    const hw::EpcmEntry& e = *d.epcm[i];
+    const bool reg = e.type == hw::PageType::kReg;
+    const bool changed = trim ? e.type == hw::PageType::kTrim : reg && e.r && !e.w && !e.x;
+    const bool untouched = reg && e.r && e.w && !e.x;
+    exact = exact && (i < d.count_pages ? changed : untouched);
+  }
+  return exact;
+}
+
+// D3 for REMOVE_PAGES: pages before `count` no longer trimmed (removed, or a fresh page
+// an enclave thread's fault EAUGed there since), the rest still TRIM.
+bool removal_exact(const DriverOutcome& d, const flows::Layout& l) {
+  bool exact = true;
+  for (size_t i = 0; i < l.data_pages; ++i) {
+    const bool trim = d.epcm[i] && d.epcm[i]->type == hw::PageType::kTrim;
+    exact = exact && (i < d.count_pages ? !trim : trim);
+  }
+  return exact;
+}
+
+// D4 for RESTRICT_PERMISSIONS and MODIFY_TYPES: an EACCEPT in an entry after the return
+// answered SGX_NOT_TRACKED for a page before `count`.
+bool not_tracked_after(const DriverOutcome& d, const flows::Layout& l,
+                       const std::vector<std::vector<bool>>& after) {
+  for (size_t e = 0; e < after.size(); ++e) {
+    for (size_t i = 0; i < l.data_pages; ++i) {
+      if (after[e][i] && i < d.count_pages && d.accepts[e][i] == uint64_t(uapi::SgxCode::kNotTracked))
+        return true;
+    }
+  }
+  return false;
+}
+
+// D4 for REMOVE_PAGES: a page before `count` whose trim no enclave thread EACCEPTed: it
+// went first (an EACCEPT after the removal meets the fresh page the fault EAUGs there,
+// which does not take a TRIM SECINFO).
+bool removed_unaccepted(const DriverOutcome& d, const flows::Layout& l) {
+  for (size_t i = 0; i < l.data_pages && i < d.count_pages; ++i) {
+    bool accepted = false;
+    for (const std::vector<uint64_t>& answers : d.accepts) accepted = accepted || answers[i] == 0;
+    if (!accepted) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
-const std::vector<std::string>& flow_points() {
-  static const std::vector<std::string> points = {
-      "start",      "encl->lock", "eldu.end",    "emodpr.end",  "emodt.end",   "etrack.end",
-      "ipi_mask.end", "eblock.end", "ewb.end",   "eenter.end",  "eresume.end", "eaccept.end",
-      "eexit.end",  "eaug.end"};
+std::vector<std::string> flow_points(const flows::System& sys) {
+  std::vector<std::string> points = {
+      "start",        "encl->lock", "eldu.end", "emodpr.end", "emodt.end",   "etrack.end",  "ipi_mask.end",
+      "eblock.end",   "ewb.end",    "eenter.end", "eresume.end", "eaccept.end", "eexit.end", "eaug.end"};
+  for (const flows::Program& p : sys.threads) {
+    for (const flows::Instr& i : p.instrs) {
+      if (!i.point.empty() && std::find(points.begin(), points.end(), i.point) == points.end())
+        points.push_back(i.point);
+    }
+  }
   return points;
 }
 
@@ -78,13 +138,15 @@ std::vector<Role> roles_of(const flows::System& sys, const flows::Layout& l) {
   std::vector<Role> roles;
   for (size_t t = 0; t < sys.threads.size(); ++t) {
     const std::string& name = sys.threads[t].name;
-    const Role r = t == 0 ? (name == "MODIFY_TYPES" ? Role::kModifyTypesIoctl
-                             : name == "EAUG fault" ? Role::kEaugFault
-                                                    : Role::kRestrictIoctl)
+    const Role r = t == 0 ? (name == "MODIFY_TYPES"   ? Role::kModifyTypesIoctl
+                             : name == "REMOVE_PAGES" ? Role::kRemoveIoctl
+                             : name == "EAUG fault"   ? Role::kEaugFault
+                                                      : Role::kRestrictIoctl)
                    : t == 1 && l.reclaimer ? Role::kKsgxd
                                            : Role::kEnclaveThread;
     const char* want = r == Role::kRestrictIoctl      ? "RESTRICT_PERMISSIONS"
                        : r == Role::kModifyTypesIoctl ? "MODIFY_TYPES"
+                       : r == Role::kRemoveIoctl      ? "REMOVE_PAGES"
                        : r == Role::kEaugFault        ? "EAUG fault"
                        : r == Role::kKsgxd            ? "ksgxd"
                                                       : "enclave thread";
@@ -130,7 +192,7 @@ std::string ReplayResult::report() const {
   if (driver.fault_returned) os << "; the EAUG fault " << (driver.hole_mapped ? "mapped the hole" : "was SIGBUS");
   for (const auto& [what, n] : driver.warnings) os << "; WARN " << what << " x" << n;
   for (size_t i = 0; i < driver.epcm.size(); ++i) {
-    if (!driver.epcm[i]) os << "; data page " << i << " lost";
+    if (!driver.epcm[i]) os << "; data page " << i << (driver.removed[i] ? " removed" : " lost");
   }
   for (size_t e = 0; e < driver.accepts.size(); ++e) {
     os << "; enclave thread " << e + 1 << " EACCEPT";
@@ -151,33 +213,17 @@ ReplayResult replay_on_driver(const flows::System& sys, const flows::Layout& l,
   ReplayResult r;
   r.plan = plan_of(sys, steps, worlds);
   ReplayMachine machine(l, v.alt, roles.at(0));
-  r.driver = machine.run(roles, r.plan, flow_points(), states);
+  r.driver = machine.run(roles, r.plan, flow_points(sys), states);
   r.followed = r.driver.run.completed();
   if (!r.followed) return r;
 
   const DriverOutcome& d = r.driver;
   if (!d.warnings.empty()) r.broken.push_back(property_named("D1"));
-  // Pages before `count` changed (read-only, or TRIM), the rest as built (REG RW); a
-  // lost page's entry is unknown (its loss is the WARN's).
-  const bool trim = roles.at(0) == Role::kModifyTypesIoctl;
-  bool exact = true;
-  for (size_t i = 0; i < l.data_pages; ++i) {
-    if (!d.epcm[i]) continue;
-    const hw::EpcmEntry& e = *d.epcm[i];
-    const bool reg = e.type == hw::PageType::kReg;
-    const bool changed = trim ? e.type == hw::PageType::kTrim : reg && e.r && !e.w && !e.x;
-    const bool untouched = reg && e.r && e.w && !e.x;
-    exact = exact && (i < d.count_pages ? changed : untouched);
-  }
-  if (!exact) r.broken.push_back(property_named("D3"));
-  const std::vector<std::vector<bool>> after = answered_after(sys, roles, steps, worlds, l.data_pages);
-  bool promise_broken = false;
-  for (size_t e = 0; e < after.size(); ++e) {
-    for (size_t i = 0; i < l.data_pages; ++i) {
-      promise_broken = promise_broken || (after[e][i] && i < d.count_pages &&
-                                          d.accepts[e][i] == uint64_t(uapi::SgxCode::kNotTracked));
-    }
-  }
+  const bool remove = roles.at(0) == Role::kRemoveIoctl;
+  if (!(remove ? removal_exact(d, l) : change_exact(d, l, roles.at(0) == Role::kModifyTypesIoctl)))
+    r.broken.push_back(property_named("D3"));
+  const bool promise_broken = remove ? removed_unaccepted(d, l)
+                                     : not_tracked_after(d, l, answered_after(sys, roles, steps, worlds, l.data_pages));
   if (promise_broken) r.broken.push_back(property_named("D4"));
 
   const World<C>& last = worlds.back();

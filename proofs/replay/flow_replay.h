@@ -35,8 +35,10 @@
 
 namespace sgxref::proofs::replay {
 
-// The scheduling points the flows name.
-const std::vector<std::string>& flow_points();
+// The scheduling points a replay of `sys` lists: those every flow's steps may end at,
+// and any other its instructions name. "eremove.end" is REMOVE_PAGES' alone: ksgxd's
+// EREMOVE of the SECS it has written out is no point of its flow, and stays unlisted.
+std::vector<std::string> flow_points(const flows::System& sys);
 
 // What each thread of `sys` (built by flows::build_system over `l`) is on the driver.
 std::vector<Role> roles_of(const flows::System& sys, const flows::Layout& l);

@@ -82,6 +82,7 @@ struct ReplayMachine::Parts {
   }
 
   void prepare();
+  void trim_data_pages();
   std::string state() const;
   void thread_body(Role role, size_t enclave, DriverOutcome& out);
   void collect(DriverOutcome& out);
@@ -122,8 +123,8 @@ uint8_t rwx(const hw::EpcmEntry& e) { return uint8_t((e.r ? 4 : 0) | (e.w ? 2 : 
 }  // namespace
 
 void ReplayMachine::Parts::prepare() {
-  const user::EnclaveImage image =
-      replay_image(l, ioctl == Role::kModifyTypesIoctl ? flows::trimmed() : flows::restricted_rights());
+  const bool trim = ioctl == Role::kModifyTypesIoctl || ioctl == Role::kRemoveIoctl;
+  const user::EnclaveImage image = replay_image(l, trim ? flows::trimmed() : flows::restricted_rights());
   if (const long r = user::load_enclave(*p, image, testlib::test_signing_key(), e); r != 0)
     throw std::runtime_error("replay: the enclave did not load (" + std::to_string(r) + ")");
   encl_ = static_cast<driver::Encl*>(p->file(e.fd)->private_data.get());
@@ -140,6 +141,7 @@ void ReplayMachine::Parts::prepare() {
                 e.fd, at - e.base) != long(at))
       throw std::runtime_error("replay: a hole of the enclave cannot be mapped");
   }
+  if (ioctl == Role::kRemoveIoctl) trim_data_pages();
   for (size_t i = 0; i < l.data_pages; ++i) p->mm().test_and_clear_young(page(l.data_page(i)));
   // The flows' LRU: the data pages alone (the TCS and SSA of a running thread are young,
   // the code and SECINFO pages the flows leave out).
@@ -151,6 +153,18 @@ void ReplayMachine::Parts::prepare() {
     if (!data && sgx().unmark_page_reclaimable(encl_page->epc_page) != 0)
       throw std::runtime_error("replay: a page could not leave the LRU");
   }
+}
+
+// REMOVE_PAGES' starting point, as the flows' Layout::trimmed: MODIFY_TYPES to TRIM over
+// the data pages has returned (its ETRACK flow run, no thread inside) and nothing has
+// EACCEPTed them. REG to TRIM leaves the PTEs as they are.
+void ReplayMachine::Parts::trim_data_pages() {
+  const hw::LAddr a = user_page();
+  const uapi::EnclaveModifyTypes modt{uint64_t(l.data_page(0)) * kPage, l.data_pages * kPage,
+                                      uint64_t(uapi::PageType::kTrim), 0, 0};
+  user_write(a, &modt, sizeof modt);
+  if (const long r = p->ioctl(e.fd, uapi::ioctl::kEnclaveModifyTypes, a); r != 0)
+    throw std::runtime_error("replay: MODIFY_TYPES to TRIM failed (" + std::to_string(r) + ")");
 }
 
 ReplayMachine::ReplayMachine(const flows::Layout& l, const driver::Alternatives& alt, Role ioctl)
@@ -175,11 +189,14 @@ ReplayMachine::ReplayMachine(const flows::Layout& l, const driver::Alternatives&
   s.scope = std::make_unique<kernel::TaskScope>(*s.task);
   s.prepare();
 
-  // Both ioctls' arguments start with offset and length and end with result and count.
+  // Each ioctl's argument starts with offset and length.
   const uint64_t offset = uint64_t(l.data_page(0)) * kPage, length = l.data_pages * kPage;
   s.arg = s.user_page();
   if (ioctl == Role::kModifyTypesIoctl) {
     const uapi::EnclaveModifyTypes arg{offset, length, uint64_t(uapi::PageType::kTrim), 0, 0};
+    s.user_write(s.arg, &arg, sizeof arg);
+  } else if (ioctl == Role::kRemoveIoctl) {
+    const uapi::EnclaveRemovePages arg{offset, length, 0};
     s.user_write(s.arg, &arg, sizeof arg);
   } else {
     const uapi::EnclaveRestrictPermissions arg{offset, length, uapi::secinfo_flag::kR, 0, 0};
@@ -247,6 +264,16 @@ void ReplayMachine::Parts::thread_body(Role role, size_t enclave, DriverOutcome&
       out.ioctl_returned = true;
       break;
     }
+    case Role::kRemoveIoctl: {
+      kernel::Task t(*p, "ioctl");
+      kernel::TaskScope in_task(t);
+      out.rv = p->ioctl(e.fd, uapi::ioctl::kEnclaveRemovePages, arg);
+      uapi::EnclaveRemovePages back{};
+      user_read(arg, &back, sizeof back);
+      out.count_pages = back.count / kPage;
+      out.ioctl_returned = true;
+      break;
+    }
     case Role::kEaugFault: {
       kernel::Task t(*p, "EAUG fault");
       kernel::TaskScope in_task(t);
@@ -284,11 +311,16 @@ void ReplayMachine::Parts::collect(DriverOutcome& out) {
   driver::Encl& en = encl();
   for (size_t i = 0; i < l.data_pages; ++i) {
     const hw::LAddr a = page(l.data_page(i));
+    const auto in_array = [&] {
+      sched::MutexLock lock(en.lock);
+      return en.page_array.count(a >> 12) != 0;
+    };
     const auto resident = [&] {
       sched::MutexLock lock(en.lock);
       return en.page_array.at(a >> 12)->epc_page != nullptr;
     };
-    if (!resident() && !touch(a)) {
+    out.removed.push_back(!in_array());
+    if (out.removed.back() || (!resident() && !touch(a))) {
       out.epcm.push_back(std::nullopt);
       continue;
     }

@@ -2,8 +2,10 @@
 // replay enclave (replay_enclave.h) through the loader, maps and touches every page so
 // no first-touch fault adds scheduling points, clears the data pages' Accessed bits and
 // leaves only the data pages on the LRU, as the flows' world starts; the layout's holes
-// are mapped with no page behind them. Then one controlled run: the flow's ioctl
-// (RESTRICT_PERMISSIONS to read-only, or MODIFY_TYPES to TRIM, over the data pages) or
+// are mapped with no page behind them; for REMOVE_PAGES the data pages are trimmed first
+// (MODIFY_TYPES, before the run). Then one controlled run: the flow's ioctl
+// (RESTRICT_PERMISSIONS to read-only, MODIFY_TYPES to TRIM, or REMOVE_PAGES, over the
+// data pages) or
 // the EAUG fault (a read of the first hole) from a task of the process, ksgxd's batch
 // from a kernel thread (manual mode: sgx_reclaim_pages once), each enclave thread
 // through the vDSO;
@@ -26,7 +28,7 @@
 namespace sgxref::proofs::replay {
 
 // What a flow's thread is on the driver.
-enum class Role { kRestrictIoctl, kModifyTypesIoctl, kEaugFault, kKsgxd, kEnclaveThread };
+enum class Role { kRestrictIoctl, kModifyTypesIoctl, kRemoveIoctl, kEaugFault, kKsgxd, kEnclaveThread };
 
 inline constexpr uint64_t kNoAnswer = ~uint64_t(0);
 
@@ -42,8 +44,9 @@ struct DriverOutcome {
   std::vector<std::vector<uint64_t>> accepts;
   std::map<std::string, uint64_t> warnings;  // the driver's WARNs by what failed
   // By data page: its EPCM entry after the run, or none for a page that could not be
-  // loaded back (its write-out failed: the page is lost).
+  // loaded back (its write-out failed: the page is lost) or that REMOVE_PAGES removed.
   std::vector<std::optional<hw::EpcmEntry>> epcm;
+  std::vector<bool> removed;  // by data page: no longer in the enclave's page_array
   // With `states` asked: the driver and EPCM after each step of the plan.
   std::vector<std::string> states;
 };
