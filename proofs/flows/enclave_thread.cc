@@ -150,14 +150,19 @@ Program enclave_thread(const Layout& l, size_t e, size_t ioctl_length, const arc
     using D = std::decay_t<decltype(d)>;
     auto& me = w.th[t];
     lock_mutex(d, w, t);
-    const LoadStep<D> load = load_page_step(d, l, w, me.fault, d.lit(true));
+    // REMOVE_PAGES may have erased the page since the look-up: no page to load, SIGBUS
+    // (no leaf reached).
+    const typename D::Bool here =
+        l.trimmed ? at(d, w.drv.pages, me.fault, &PageRecord<D>::resident) : d.lit(true);
+    const typename D::Bool erased = l.trimmed ? !here : d.lit(false);
+    const LoadStep<D> load = load_page_step(d, l, w, me.fault, here);
     leaf_if(d, w, load.in, [](const D& dd, arch::State<D>& s, const arch::PteSetOp<D>& op) {
       return arch::pte_set(dd, s, op);
     }, arch::PteSetOp<D>{d.num(0), me.fault, at(d, w.drv.pages, me.fault, &PageRecord<D>::slot),
                          d.lit(true), d.lit(false)});
-    continue_region_if(me, load.in || load.busy);
-    me.back = ite(load.failed, d.num(kEnd), me.back);
-    go_if(d, me, load.in || load.busy || load.failed, kFaultUnlock);
+    continue_region_if(me, load.in || load.busy || erased);
+    me.back = ite(load.failed || erased, d.num(kEnd), me.back);
+    go_if(d, me, load.in || load.busy || load.failed || erased, kFaultUnlock);
   }, kHoldsMutex);
   p.instrs[kFaultUnlock] = make_instr("encl->lock", [](const auto& d, auto& w, size_t t) {
     auto& me = w.th[t];

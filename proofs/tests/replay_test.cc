@@ -112,6 +112,16 @@ TEST(Replay, RandomSchedulesOfTheBatchedAlternativeReplayCleanOnTheDriver) {
   EXPECT_GE(reach["emodpr.end"], 10);
 }
 
+TEST(Replay, RandomSchedulesOfRemovePagesReplayCleanOnTheDriver) {
+  Reach reach = replay_samples(system_for("remove", {}, 2, 2), 60, 300);
+  // Pages removed after an EACCEPT, the probe refusing one not yet accepted, and a
+  // second thread's EACCEPT of a removed page meeting the page its fault EAUGs there
+  // (seed 51 once found the flow loading a page erased since its look-up: SIGBUS).
+  EXPECT_GE(reach["eremove.end"], 12);
+  EXPECT_GE(reach["emodpr.end"], 60);
+  EXPECT_GE(reach["eaug.end"], 5);
+}
+
 TEST(Replay, RandomSchedulesOfModifyTypesReplayCleanOnTheDriver) {
   Reach reach = replay_samples(system_for("modify-types", {}, 2, 2), 40, 200);
   // EMODT and the ETRACK flow's IPIs, with the enclave threads' AEXs and ERESUMEs.
