@@ -4,6 +4,8 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <atomic>
+#include <signal.h>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "bindings/arguments.h"
-#include "bmc/incremental.h"
 #include "cli/bug_binary.h"
 #include "cli/check.h"
 #include "flows/check_json.h"
@@ -72,10 +73,58 @@ fl::RunSizes sizes_arg(const py::object& pages, const py::object& threads, const
   return s;
 }
 
+// Ctrl-C for the length of a check run from Python's main thread. Python's own handler
+// would be heard only between depths, never while Z3 solves; this one only sets the
+// check's stop flag, which the check watches throughout (flows/check.h). Once the check
+// is over the signal goes back to Python, whose handler says what it means (by default
+// KeyboardInterrupt). Other threads leave SIGINT alone, as Python does.
+std::atomic<bool> ctrl_c{false};
+extern "C" void on_ctrl_c(int) { ctrl_c.store(true); }
+
+class CtrlCStopsTheCheck {
+ public:
+  CtrlCStopsTheCheck() {
+    const py::module_ threading = py::module_::import("threading");
+    const py::object main_ident = threading.attr("main_thread")().attr("ident");
+    if (!main_ident.equal(threading.attr("get_ident")())) return;
+    ctrl_c.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_ctrl_c;
+    sigemptyset(&sa.sa_mask);
+    installed_ = sigaction(SIGINT, &sa, &python_) == 0;
+  }
+  ~CtrlCStopsTheCheck() {
+    if (installed_) sigaction(SIGINT, &python_, nullptr);
+  }
+  CtrlCStopsTheCheck(const CtrlCStopsTheCheck&) = delete;
+  CtrlCStopsTheCheck& operator=(const CtrlCStopsTheCheck&) = delete;
+
+  const std::atomic<bool>* stop() const { return installed_ ? &ctrl_c : nullptr; }
+
+  // After the check, with Python's handler back: a Ctrl-C that came meanwhile is raised
+  // again for Python to hear; KeyboardInterrupt if its handler raised nothing and the
+  // check stopped for it. A Ctrl-C is never lost, even one landing as the check ended.
+  void hand_back(bool stopped) {
+    if (installed_) sigaction(SIGINT, &python_, nullptr);
+    installed_ = false;
+    if (!ctrl_c.exchange(false)) return;
+    raise(SIGINT);
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (stopped) {
+      PyErr_SetString(PyExc_KeyboardInterrupt, "the check was stopped by Ctrl-C");
+      throw py::error_already_set();
+    }
+  }
+
+ private:
+  struct sigaction python_ {};
+  bool installed_ = false;
+};
+
 // Runs `e` with the GIL released. As each depth is done the GIL is taken back: a signal
-// Python has pending (Ctrl-C: KeyboardInterrupt) stops the check, and `progress(depth,
-// bound)` is called; what either raises stops the check and reaches the caller. Ctrl-C
-// while Z3 solves is KeyboardInterrupt too.
+// Python has pending stops the check, and `progress(depth, bound)` is called; what either
+// raises stops the check and reaches the caller. Ctrl-C stops it at any point, Z3's
+// queries included (CtrlCStopsTheCheck).
 CheckResult run(const fl::Entry& e, const fl::RunSizes& sizes, const py::object& progress) {
   if (!progress.is_none() && !PyCallable_Check(progress.ptr()))
     throw py::type_error("progress: expected a callable progress(depth, bound) or None");
@@ -85,21 +134,17 @@ CheckResult run(const fl::Entry& e, const fl::RunSizes& sizes, const py::object&
     if (!progress.is_none()) progress(depth, bound);
   };
   std::shared_ptr<const fl::Row> row;
-  std::string interrupted;
+  CtrlCStopsTheCheck ctrl_c_stops;
+  bool stopped = false;
   {
     py::gil_scoped_release nogil;
     try {
-      row = std::make_shared<const fl::Row>(fl::run_entry(e, sizes, report));
-    } catch (const proofs::SolverGaveUp& x) {
-      // Z3 takes SIGINT itself while it solves, and gives up with this reason.
-      if (std::string(x.what()).find("interrupted from keyboard") == std::string::npos) throw;
-      interrupted = x.what();
+      row = std::make_shared<const fl::Row>(fl::run_entry(e, sizes, report, ctrl_c_stops.stop()));
+    } catch (const fl::Interrupted&) {
+      stopped = true;
     }
   }
-  if (!interrupted.empty()) {
-    PyErr_SetString(PyExc_KeyboardInterrupt, interrupted.c_str());
-    throw py::error_already_set();
-  }
+  ctrl_c_stops.hand_back(stopped);
   return {row};
 }
 

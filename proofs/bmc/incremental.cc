@@ -15,7 +15,14 @@ constexpr const char* kLogic = "QF_BV";
 }  // namespace
 
 IncrementalSolver::IncrementalSolver(z3::context& ctx)
-    : ctx_(ctx), solver_(ctx, kLogic), last_model_(ctx) {}
+    : ctx_(ctx), solver_(ctx, kLogic), last_model_(ctx) {
+  // SIGINT stays the caller's. Z3 takes it for the length of a query and lets it go when
+  // the query ends: a Ctrl-C landing after the answer but before then is lost, the check
+  // running on. The caller stops a check through the context (flows/check.h's stop).
+  z3::params p(ctx);
+  p.set("ctrl_c", false);
+  solver_.set(p);
+}
 
 Verdict IncrementalSolver::check(const z3::expr& goal) {
   const auto start = std::chrono::steady_clock::now();

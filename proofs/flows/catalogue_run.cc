@@ -90,7 +90,7 @@ Built build_entry(const Entry& e, const RunSizes& sizes) {
 }
 
 Row run_entry(const Entry& e, const RunSizes& sizes,
-              const std::function<void(size_t, size_t)>& progress) {
+              const std::function<void(size_t, size_t)>& progress, const std::atomic<bool>* stop) {
   Built b = build_entry(e, sizes);
   Row r{e, describe(b.variant), 0, 0, b.layout, std::move(b.system), {}};
   r.threads = r.system.threads.size();
@@ -99,7 +99,7 @@ Row run_entry(const Entry& e, const RunSizes& sizes,
   const size_t bound = r.bound;
   r.result = run_check(r.system, bound, [&](size_t depth) {
     if (progress) progress(depth, bound);
-  }, sizes.prove ? std::optional(sizes.prove_seconds) : std::nullopt);
+  }, sizes.prove ? std::optional(sizes.prove_seconds) : std::nullopt, stop);
   return r;
 }
 

@@ -5,6 +5,7 @@
 // each with its own Z3 context.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -70,9 +71,11 @@ struct Built {
 };
 Built build_entry(const Entry& e, const RunSizes& sizes = {});
 
-// `progress(depth, bound)`, when given, is called as each depth is done.
+// `progress(depth, bound)`, when given, is called as each depth is done; `stop` is
+// run_check's.
 Row run_entry(const Entry& e, const RunSizes& sizes,
-              const std::function<void(size_t depth, size_t bound)>& progress = nullptr);
+              const std::function<void(size_t depth, size_t bound)>& progress = nullptr,
+              const std::atomic<bool>* stop = nullptr);
 
 // What run_entries reports while it works, from its worker threads, one call at a time.
 struct Progress {

@@ -1,5 +1,6 @@
 #include "flows/check.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -41,19 +42,20 @@ Counterexample confirmed(const FlowUnrolling& u, const Property& p, size_t depth
 using Clock = std::chrono::steady_clock;
 using Deadline = std::optional<Clock::time_point>;
 
-// Interrupts the context's queries from the deadline on (a query then gives up:
-// SolverGaveUp). Not the solver's "timeout" parameter: with one set, Z3 4.8 answers the
-// unrolling's incremental queries with its general SMT core instead of QF_BV's SAT
-// solver, many times slower (incremental.cc). Z3 cancels only the query running when
-// interrupted, hence again every 50 ms until the check is over.
+// Interrupts the context's queries once the deadline passes or the stop flag is set (a
+// query then gives up: SolverGaveUp). Not the solver's "timeout" parameter: with one set,
+// Z3 4.8 answers the unrolling's incremental queries with its general SMT core instead of
+// QF_BV's SAT solver, many times slower (incremental.cc). Z3 cancels only the query
+// running when interrupted, hence again every 50 ms until the check is over.
 class Watchdog {
  public:
-  Watchdog(z3::context& ctx, const Deadline& end) {
-    if (!end) return;
-    thread_ = std::thread([this, &ctx, end] {
+  Watchdog(z3::context& ctx, const Deadline& end, const std::atomic<bool>* stop) {
+    if (!end && !stop) return;
+    thread_ = std::thread([this, &ctx, end, stop] {
+      const auto due = [&] { return (stop && stop->load()) || (end && Clock::now() >= *end); };
       std::unique_lock<std::mutex> l(m_);
-      if (cv_.wait_until(l, *end, [this] { return over_; })) return;
-      while (!cv_.wait_for(l, std::chrono::milliseconds(50), [this] { return over_; })) ctx.interrupt();
+      while (!cv_.wait_for(l, std::chrono::milliseconds(50), [this] { return over_; }))
+        if (due()) ctx.interrupt();
     });
   }
   ~Watchdog() {
@@ -75,7 +77,8 @@ class Watchdog {
 };
 
 void check_in(z3::context& ctx, const System& sys, size_t bound, CheckResult& r,
-              const std::function<void(size_t)>& progress, const Deadline& deadline) {
+              const std::function<void(size_t)>& progress, const Deadline& deadline,
+              const std::atomic<bool>* stop) {
   FlowUnrolling u(ctx, sys);
   const S& d = u.domain();
   const auto ask = [&](const z3::expr& goal) { return u.check(goal).result; };
@@ -105,6 +108,7 @@ void check_in(z3::context& ctx, const System& sys, size_t bound, CheckResult& r,
       r.verdict = Verdict3::kProven;
       return;
     }
+    if (stop && stop->load()) throw Interrupted("the check was stopped at depth " + std::to_string(depth));
     if (progress) progress(depth);
     if (depth >= bound && !deadline) break;
     if (deadline && Clock::now() >= *deadline) {
@@ -130,18 +134,19 @@ z3::context& checker_context() {
 }  // namespace
 
 CheckResult run_check(const System& sys, size_t bound, const std::function<void(size_t)>& progress,
-                      std::optional<double> prove_seconds) {
+                      std::optional<double> prove_seconds, const std::atomic<bool>* stop) {
   const auto start = std::chrono::steady_clock::now();
   CheckResult r;
   const Deadline deadline =
       prove_seconds ? Deadline(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*prove_seconds)))
                     : std::nullopt;
   try {
-    const Watchdog watchdog(checker_context(), deadline);
-    check_in(checker_context(), sys, bound, r, progress, deadline);
+    const Watchdog watchdog(checker_context(), deadline, stop);
+    check_in(checker_context(), sys, bound, r, progress, deadline, stop);
   } catch (const SolverGaveUp&) {
+    if (stop && stop->load()) throw Interrupted("the check was stopped while the solver worked");
     // Out of time: the depths done stand.
-    if (!deadline) throw;
+    if (!deadline || Clock::now() < *deadline) throw;
     r.verdict = Verdict3::kUnknown;
   }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;

@@ -10,9 +10,11 @@
 // must end in the solver's world and break the same property, or the run throws.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,11 +41,20 @@ struct CheckResult {
   double seconds = 0;
 };
 
+// The caller set the check's stop flag: thrown at the next depth, or from the query
+// the solver was answering.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // With `prove_seconds`, the check goes on past `bound` for a proof within that time.
-// `progress(depth)`, when given, is called as each depth is done.
+// `progress(depth)`, when given, is called as each depth is done. `stop`, when given, is
+// watched throughout: once it is set, the check throws Interrupted (Ctrl-C in the
+// bindings: a signal handler may set it).
 CheckResult run_check(const System& sys, size_t bound,
                       const std::function<void(size_t depth)>& progress = nullptr,
-                      std::optional<double> prove_seconds = std::nullopt);
+                      std::optional<double> prove_seconds = std::nullopt,
+                      const std::atomic<bool>* stop = nullptr);
 
 // Reruns `steps` concretely from the system's initial world: every world on the way.
 std::vector<World<C>> rerun(const System& sys, const std::vector<FlowStep>& steps);

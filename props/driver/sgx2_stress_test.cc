@@ -489,10 +489,9 @@ TEST(DriverSgx2Stress, FreeRunningThreadsWithKsgxdKeepContentsAndAccounting) {
   const Observed r = s.run(nullptr);
   expect_sound(s, r, "free run");
   EXPECT_EQ(r.eaugs, kEaugsPerRun);
-  // A starts over its limit and both groups reclaim their own pages before charging
-  // near it (observed 15-28 EWB, 9-22 ELDU under load).
-  EXPECT_GE(r.evictions, 12u);
-  EXPECT_GE(r.reloads, 6u);
+  // No floor on EWB and ELDU here: how much a free run reclaims is the OS scheduler's and
+  // the machine's load (6 to 37 EWB observed, the 6 under ASan beside another test). The
+  // schedules below, replayable by seed, carry the reach floors.
 }
 
 TEST(DriverSgx2Stress, RandomSchedulesKeepContentsAndAccounting) {

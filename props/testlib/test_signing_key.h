@@ -14,7 +14,7 @@ namespace sgxref::testlib {
 
 inline const sign::SigningKey& test_signing_key() {
   static const sign::SigningKey key =
-      sign::SigningKey::load(std::string(SGXREF_SOURCE_DIR) + "/props/testdata/sign_key.pem");
+      sign::SigningKey::load(std::string(SGXREF_SOURCE_DIR "/props/testdata/sign_key.pem"));
   return key;
 }
 

@@ -30,7 +30,7 @@ namespace {
 
 namespace sf = uapi::secinfo_flag;
 
-const std::string kKeyPath = std::string(SGXREF_SOURCE_DIR) + "/props/testdata/sign_key.pem";
+const std::string kKeyPath = std::string(SGXREF_SOURCE_DIR "/props/testdata/sign_key.pem");
 
 Digest test_key_hash() {
   const sign::Rsa3072Le n = testlib::test_signing_key().modulus();

@@ -31,9 +31,7 @@ std::string hex(const Digest& d) {
 
 // Runs the script and returns its one line of output, without the newline.
 std::string kat_digest() {
-  const std::string cmd =
-      std::string("/usr/bin/python3 ") + SGXREF_SOURCE_DIR + "/props/unit/hw/mrenclave_kat.py";
-  FILE* p = popen(cmd.c_str(), "r");
+  FILE* p = popen("/usr/bin/python3 " SGXREF_SOURCE_DIR "/props/unit/hw/mrenclave_kat.py", "r");
   if (p == nullptr) return "popen failed";
   std::array<char, 128> buf{};
   std::string out;

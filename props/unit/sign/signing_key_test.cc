@@ -15,7 +15,7 @@ namespace {
 using testlib::run_host_command;
 using testlib::TempFile;
 
-const std::string kKeyPath = std::string(SGXREF_SOURCE_DIR) + "/props/testdata/sign_key.pem";
+const std::string kKeyPath = std::string(SGXREF_SOURCE_DIR "/props/testdata/sign_key.pem");
 
 // Big-endian uppercase hex, as `openssl rsa -modulus` prints numbers.
 std::string hex_be(const Rsa3072Le& v) {

@@ -19,7 +19,7 @@ namespace {
 using testlib::run_host_command;
 using testlib::TempFile;
 
-const std::string kKeyPath = std::string(SGXREF_SOURCE_DIR) + "/props/testdata/sign_key.pem";
+const std::string kKeyPath = std::string(SGXREF_SOURCE_DIR "/props/testdata/sign_key.pem");
 
 std::string hex_be(const uint8_t (&v)[uapi::kRsa3072Bytes]) {
   std::string s;
