@@ -25,8 +25,7 @@
 namespace sgxref::testlib {
 namespace {
 
-constexpr int kCloser = 1;  // thread ids, in spawn order after main
-constexpr int kKsgxd = 2;
+constexpr int kKsgxd = 2;  // its thread id: spawned after main and the closer
 
 class ReleaseRace {
  public:
