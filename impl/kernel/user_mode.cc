@@ -12,8 +12,12 @@ FaultResult do_user_addr_fault(Mm& mm, const hw::Fault& f) {
   if (f.vector != hw::Vector::kPF || (f.error_code & hw::pfec::kSgx)) {
     return FaultResult::kSigsegv;
   }
-  return mm.handle_mm_fault(f.addr, (f.error_code & hw::pfec::kW) != 0,
-                            (f.error_code & hw::pfec::kI) != 0);
+  const FaultResult r = mm.handle_mm_fault(f.addr, (f.error_code & hw::pfec::kW) != 0,
+                                           (f.error_code & hw::pfec::kI) != 0);
+  // mm_fault_error: out of memory is no signal (nor a vDSO exception): the OOM killer
+  // runs and user code takes the fault again, unless it was the one killed. The slice
+  // has no killer, so a lasting shortage spins, as it does for a task the killer spares.
+  return r == FaultResult::kOom ? FaultResult::kHandled : r;
 }
 
 namespace {

@@ -16,7 +16,7 @@ namespace sgxref::kernel {
 // The arch page-fault handler for a fault user code took (do_user_addr_fault): an
 // EPCM violation (PFEC.SGX) is never resolved, since only the enclave's owner could
 // fix it and the kernel cannot tell what it should be; a #GP neither; any other #PF
-// goes to the mm's fault path.
+// goes to the mm's fault path, and out of memory is taken again.
 FaultResult do_user_addr_fault(Mm& mm, const hw::Fault& f);
 
 // `n` bytes at `a`, any alignment, faults resolved as above. kHandled when it all went

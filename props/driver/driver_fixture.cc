@@ -8,6 +8,7 @@
 #include "driver/encl.h"
 #include "hw/inspect.h"
 #include "kernel/uaccess.h"
+#include "kernel/user_mode.h"
 #include "kernel/vm_flags.h"
 #include "sign/enclave_measurement.h"
 #include "sign/sigstruct.h"
@@ -70,14 +71,16 @@ hw::LAddr DriverFixture::user_alloc(uint64_t len) {
   return hw::LAddr(a);
 }
 
+// The test program's own loads and stores, not the kernel's copies: an injected
+// copy_from_user failure is for the driver's calls only.
 void DriverFixture::user_write(hw::LAddr a, const void* src, uint64_t n) {
   kernel::CpuHold cpu;
-  ASSERT_EQ(kernel::copy_to_user(a, src, n), 0u);
+  ASSERT_EQ(kernel::user_store(a, src, n), kernel::FaultResult::kHandled);
 }
 
 void DriverFixture::user_read(hw::LAddr a, void* dst, uint64_t n) {
   kernel::CpuHold cpu;
-  ASSERT_EQ(kernel::copy_from_user(dst, a, n), 0u);
+  ASSERT_EQ(kernel::user_load(a, dst, n), kernel::FaultResult::kHandled);
 }
 
 uapi::Secs DriverFixture::secs_for(const EnclaveSpec& spec) const {

@@ -398,6 +398,36 @@ TEST_F(VepcSecsElsewhere, SgxVepcReleaseOfTheChildrenFirstLeavesNoZombie) {
   expect_every_page_back();
 }
 
+// Teardown with the vEPC still mapped: the mapping holds the instance's file, so the
+// descriptor's close frees nothing and the guest's enclave still runs; the pages go with
+// the mapping.
+TEST_F(Vepc, SgxVepcClosedWhileMappedKeepsTheGuestsEnclaveUntilTheMappingGoes) {
+  const EnclaveSpec spec = guest_spec();
+  const OneInstance one = map_one_instance();
+  ASSERT_TRUE(guest.build(spec, one.secs_va).succeeded());
+  const uint64_t in_use = f.sgx().nr_free_pages();
+  ASSERT_EQ(f.process().close(one.fd), 0);
+  EXPECT_EQ(f.sgx().nr_free_pages(), in_use);
+  {
+    kernel::CpuHold cpu;
+    EXPECT_TRUE(guest.eenter(spec).succeeded()) << "the guest's enclave outlives the descriptor";
+    EXPECT_TRUE(guest.eexit().succeeded());
+  }
+  ASSERT_EQ(f.process().munmap(kGuestBase, 4 * kPage), 0);
+  expect_every_page_back();
+}
+
+// The process exits with both instances still open and mapped, the SECS in one and its
+// children in the other, beside an enclave of its own: whichever instance goes first,
+// every EPC page is freed once (the zombie SECS by the second release).
+TEST_F(VepcSecsElsewhere, SgxVepcTheProcessExitingWithBothInstancesMappedFreesEveryPage) {
+  EnclaveSpec host;
+  host.base = 0x4000'0000;
+  f.build_enclave(host);
+  f.process().exit();
+  expect_every_page_back();
+}
+
 TEST_F(VepcSecsElsewhere, SgxVepcRemoveAllCountsASecsWhoseChildrenLiveInAnotherInstance) {
   EXPECT_EQ(remove_all(a), 1);
   EXPECT_EQ(remove_all(b), 0);

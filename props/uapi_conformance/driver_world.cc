@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -55,6 +56,12 @@ uint64_t DriverWorld::tcs(int t) {
   if (t == 0) return user::test_encl::kTcs1;
   if (t == 1) return user::test_encl::kTcs2;
   return kAddedAt + uint64_t(3 * (t - 2) + 1) * kPage;
+}
+
+uint64_t DriverWorld::ssa(int t) {
+  if (t == 0) return user::test_encl::kSsa1;
+  if (t == 1) return user::test_encl::kSsa2;
+  return tcs(t) + kPage;
 }
 
 DriverWorld::DriverWorld(uint64_t group_limit)
@@ -377,7 +384,11 @@ DriverWorld::Run DriverWorld::call(int thread, const mu::EnclaveOp* op) {
     r.outcome = mu::OpOutcome{false, 0, run.exception_vector, run.exception_error_code,
                               run.exception_addr};
   }
-  if (op != nullptr && !stopped_[thread]) stopped_[thread] = !r.outcome.exited;
+  // An exception after AEX comes back with ERESUME's leaf; one EENTER itself took (a
+  // TCS or SSA page that could not be loaded) leaves the thread outside.
+  if (op != nullptr && !stopped_[thread]) {
+    stopped_[thread] = !r.outcome.exited && r.function == uapi::enclu::kEresume;
+  }
   if (op == nullptr && r.outcome.exited) stopped_[thread] = false;
   const hw::Counters after = counters(f_.machine());
   if (after.reloads > before.reloads) reached_.eldu_on_fault = true;
@@ -490,6 +501,29 @@ void DriverWorld::compare_mapping(std::ostream& d, const mu::Enclave& m) {
   if (rights != m.vma_prot) d << "the mapping's rights are not the model's\n";
 }
 
+void DriverWorld::compare_accounting(std::ostream& d) {
+  uint64_t held = 0;
+  uint64_t resident = 0;
+  for (const int fd : {e_.fd, build_fd_}) {
+    driver::Encl& encl = f_.encl_of(fd);
+    sched::MutexLock l(encl.lock);
+    held += (encl.secs.epc_page != nullptr) + encl.va_pages.size();
+    for (const auto& [pfn, page] : encl.page_array) resident += page->epc_page != nullptr;
+  }
+  held += resident;
+  const uint64_t free_pages = f_.sgx().nr_free_pages();
+  if (held + free_pages != f_.sgx().total_pages()) {
+    d << "D5: the enclaves hold " << held << " EPC pages and " << free_pages << " are free, of "
+      << f_.sgx().total_pages() << "\n";
+  }
+  if (const uint64_t charged = f_.sgx().cgroups().root().current(); charged != held) {
+    d << "D5: the groups are charged " << charged << " pages for " << held << " held\n";
+  }
+  if (const uint64_t lru = f_.sgx().lru_pages(); lru != resident) {
+    d << "D5: " << lru << " pages on the LRUs for " << resident << " resident\n";
+  }
+}
+
 std::string DriverWorld::differences(const mu::Enclave& m, const mu::Build& b) {
   std::ostringstream d;
   // D1: nothing the driver did made a leaf fail the way Linux WARNs about.
@@ -509,6 +543,7 @@ std::string DriverWorld::differences(const mu::Enclave& m, const mu::Build& b) {
       << " INITIALIZED " << building.test_flag(driver::SGX_ENCL_INITIALIZED) << ", model "
       << b.created << " " << b.initialized << "\n";
   }
+  compare_accounting(d);
   // Each TCS's CSSA says whether its thread is stopped inside (one SSA frame each).
   driver::Encl& encl = f_.encl_of(e_.fd);
   hw::Inspector in(f_.machine());
@@ -554,10 +589,15 @@ std::string DriverWorld::final_differences(const mu::Enclave& m, const mu::Build
 
 std::string DriverWorld::teardown_differences() {
   std::ostringstream d;
+  // Held weakly: the enclaves themselves must go with their last mapping and descriptor.
+  const std::weak_ptr<driver::Encl> running = encl().shared_from_this();
+  const std::weak_ptr<driver::Encl> built = build_encl().shared_from_this();
   if (f_.process().munmap(e_.base, e_.size) != 0) d << "munmap of ELRANGE failed\n";
   if (f_.process().close(e_.fd) != 0) d << "close of the enclave failed\n";
   if (f_.process().close(build_fd_) != 0) d << "close of the enclave being built failed\n";
   if (f_.process().close(provision_fd_) != 0) d << "close of /dev/sgx_provision failed\n";
+  if (!running.expired()) d << "the running enclave outlived its release\n";
+  if (!built.expired()) d << "the enclave being built outlived its release\n";
   const uint64_t free_pages = f_.sgx().nr_free_pages();
   if (free_pages != f_.sgx().total_pages()) {
     d << "after release " << f_.sgx().total_pages() - free_pages << " EPC pages are still in use\n";

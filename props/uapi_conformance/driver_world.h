@@ -51,8 +51,9 @@ class DriverWorld {
   explicit DriverWorld(uint64_t group_limit = driver::kNoLimit);
   ~DriverWorld();
 
-  // The TCS offset of thread `t`.
+  // The TCS offset of thread `t`, and its SSA's.
   static uint64_t tcs(int t);
+  static uint64_t ssa(int t);
 
   // The model state this world starts in.
   mu::Enclave initial_model() const;
@@ -115,6 +116,10 @@ class DriverWorld {
   void compare_pages(std::ostream& d, int fd, hw::LAddr base, uint64_t first, uint64_t end,
                      const std::map<uint64_t, mu::Page>& pages);
   void compare_mapping(std::ostream& d, const mu::Enclave& m);
+  // D5 between commands: every EPC page free or held by an enclave (its SECS, VA pages
+  // and resident pages), the groups charged exactly those, every resident page on an
+  // LRU.
+  void compare_accounting(std::ostream& d);
   template <class Arg>
   mu::IoctlOutcome sgx2(hw::LAddr at, unsigned int cmd, Arg arg, bool bad_pointer);
 

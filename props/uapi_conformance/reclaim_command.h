@@ -1,7 +1,8 @@
 // File: the reclaim command of the uapi properties: one ksgxd batch, or every page
 // written out (the SECS after its children), on the driver's side only, since reclaim
-// is invisible to the model; then the world is compared with the model as it was, by the
-// property's own `expect_state(harness, model)`, found beside its Harness.
+// is invisible to the model; then the world is compared with the model as it was (the
+// harness's `expected`), by the property's own `expect_state(harness, model)`, found
+// beside its Harness.
 #pragma once
 
 #include <rapidcheck.h>
@@ -19,13 +20,13 @@ struct ReclaimCommand : rc::state::Command<Model, Harness> {
 
   void apply(Model&) const override {}
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
     if (all) {
       h.world.evict_all();
     } else {
       h.world.reclaim_batch();
     }
-    expect_state(h, m);
+    expect_state(h, h.expected);
   }
 
   void show(std::ostream& os) const override {

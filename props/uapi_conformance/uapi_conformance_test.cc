@@ -6,14 +6,20 @@
 // value, or the exception's vector, error code and address), must be the model's; and
 // the driver's own state must agree with the model's: its page records (type,
 // vm_max_prot_bits), and for every resident page its EPCM entry and bytes, each TCS's
-// CSSA. At the end of a case every page is loaded back and compared whole, then the
-// enclave is released and every EPC page must be free again (D5). Reclaim exists only
-// on the driver's side, so every case is also a test of its transparency.
+// CSSA; and the EPC accounted for (D5: every page free or held, the groups charged for
+// exactly those, every resident page on an LRU). At the end of a case every page is
+// loaded back and compared whole, then the enclaves are released and every EPC page,
+// charge and enclave must be gone (D5). Reclaim exists only on the driver's side, so
+// every case is also a test of its transparency.
+//
+// The fault properties (UapiFaults) run the same commands with impl/kernel's failure
+// points switched on at random during three calls in four (injected_faults.h says what
+// each failure may answer and leave).
 //
 // A failure prints RapidCheck's seed and a RC_PARAMS="reproduce=..." line that replays
 // the minimal sequence, and the sequence itself: paste it into a test under
 // props/regressions (uapi_conformance_test.cc). Each state in uapi_coverage.h must be
-// reached in at least kMinCases test cases.
+// reached in at least kMinCases test cases (kMinFaultCases in the fault properties).
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -22,6 +28,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
+#include <optional>
 #include <vector>
 #include <ostream>
 #include <string>
@@ -33,6 +40,7 @@
 #include "uapi/process.h"
 #include "uapi/sgx2_ioctls.h"
 #include "uapi_conformance/driver_world.h"
+#include "uapi_conformance/injected_faults.h"
 #include "uapi_conformance/reclaim_command.h"
 #include "uapi_conformance/uapi_coverage.h"
 #include "uapi_conformance/uapi_describe.h"
@@ -43,8 +51,12 @@ namespace sgxref::props {
 namespace {
 
 constexpr int kCiCases = 4000;
+// The fault properties' cases: each failure point fails in a few hundred of them.
+constexpr int kFaultCiCases = 1000;
 constexpr int kMaxCommands = 68;
 constexpr uint64_t kMinCases = 50;
+// The fault properties' floor, of their kFaultCiCases.
+constexpr uint64_t kMinFaultCases = 20;
 // The running enclave holds 37 EPC pages with its SECS and VA page, 66 once every hole
 // is EAUGed.
 constexpr uint64_t kGroupLimit = 38;
@@ -58,12 +70,30 @@ UapiCoverage& coverage() {
   return c;
 }
 
-// The driver and the model state its last command should have left.
+// Whether the property running draws failures for its calls (the fault properties).
+bool& under_faults() {
+  static bool on = false;
+  return on;
+}
+FaultDraw draw_faults() { return under_faults() ? some_fault_draw() : FaultDraw{}; }
+
+// The driver and the model state its last command should have left. Commands run from
+// that state, not from the one RapidCheck's `apply` chain gives them (which draws
+// their arguments): an answer the model allows rather than gives (a walk stopped at the
+// group's limit, or by an injected failure) leaves a state `apply` cannot know.
 struct Harness {
   explicit Harness(uint64_t group_limit) : world(group_limit) {}
+  kernel::Kernel& kernel() { return world.fixture().kernel(); }
   DriverWorld world;
   Model expected;
 };
+
+// What a failure drawn for a call did: nothing (its point never failed), nothing the
+// caller sees, or an answer that only the failure explains.
+void note_fault(const FaultDraw& d, bool fired, bool explained) {
+  if (!fired) return;
+  coverage().note(std::string(d.name()) + (explained ? ": a call stopped" : ": absorbed"));
+}
 
 uint64_t pages_of(const Model& m) { return (m.enclave.size - m.enclave.first) / kPage; }
 
@@ -123,13 +153,23 @@ void expect_state(Harness& h, const Model& next) {
 }
 
 // A command whose whole answer is a return value: run on the model from `m` and on
-// the driver, the two compared, then the driver's state. The driver's answer.
+// the driver (with the failures `faults` draws), the two compared, then the driver's
+// state. A failure may explain a refusal that changed nothing, where `refusal` allows it.
+// The driver's answer.
 template <class OnModel, class OnDriver>
 long expect_same_return(const char* what, const Model& m, Harness& h, OnModel on_model,
-                        OnDriver on_driver) {
+                        OnDriver on_driver, const FaultDraw& faults = {},
+                        bool (*refusal)(kernel::FailPoint, long) = nullptr) {
   Model next = m;
-  const long want = on_model(next);
-  const long got = on_driver();
+  long want = on_model(next);
+  long got = 0;
+  const bool fired = faults.during(h.kernel(), [&] { got = on_driver(); });
+  const bool explained = got != want && fired && refusal != nullptr && refusal(faults.point, got);
+  note_fault(faults, fired, explained);
+  if (explained) {
+    want = got;
+    next = m;
+  }
   if (got != want) {
     RC_FAIL(std::string(what) + ": driver " + std::to_string(got) + ", model " +
             std::to_string(want));
@@ -141,6 +181,7 @@ long expect_same_return(const char* what, const Model& m, Harness& h, OnModel on
 struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
   DriverWorld::Sgx2 which;
   mu::Sgx2Args args;
+  FaultDraw faults;
 
   // (One generator after another: the order of a call's arguments is the compiler's.)
   explicit Sgx2Ioctl(const Model& m) : which(some_ioctl()) {
@@ -155,6 +196,7 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
       at = written[pick<size_t>(0, written.size())];
     }
     args = some_args(m, how, at);
+    faults = draw_faults();
   }
 
   // Where the range starts: REMOVE half of the time at a TRIM page, so that whole flows
@@ -188,10 +230,12 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
 
   void apply(Model& m) const override { (void)DriverWorld::on_model(m.enclave, which, args); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     Model next = m;
     mu::IoctlOutcome want = DriverWorld::on_model(next.enclave, which, args);
-    const mu::IoctlOutcome got = h.world.ioctl(0, which, args);
+    mu::IoctlOutcome got;
+    const bool fired = faults.during(h.kernel(), [&] { got = h.world.ioctl(0, which, args); });
     // At the group's limit a page the walk must load back may get no EPC page (the charge
     // is -EBUSY, and queues ksgxd's work): the walk stops there with -EAGAIN, as at a
     // page the reclaimer holds marked. Allowed only where the page was not resident.
@@ -203,6 +247,13 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
       want = DriverWorld::on_model(at_limit.enclave, which, args, {got.count, true});
       next = std::move(at_limit);
       if (got == want) coverage().note("SGX2 ioctl -EAGAIN at the group's limit");
+    }
+    std::optional<Model> stopped;
+    if (!(got == want) && fired) stopped = fault_answers::sgx2_stopped(faults.point, m, which, args, got);
+    note_fault(faults, fired, stopped.has_value());
+    if (stopped) {
+      want = got;
+      next = std::move(*stopped);
     }
     if (!(got == want)) RC_FAIL("driver " + describe(got) + ", model " + describe(want));
     expect_state(h, next);
@@ -218,7 +269,7 @@ struct Sgx2Ioctl : rc::state::Command<Model, Harness> {
            : which == DriverWorld::Sgx2::kModifyTypes ? "Ioctl{MODIFY_TYPES "
                                                       : "Ioctl{REMOVE_PAGES ");
     show_args(os, args);
-    os << "}";
+    os << "}" << faults;
   }
 };
 
@@ -363,50 +414,77 @@ void note_op(const Model& before, const mu::EnclaveOp& op, const mu::OpOutcome& 
 struct Enter : rc::state::Command<Model, Harness> {
   int thread;
   mu::EnclaveOp op;
+  FaultDraw faults;
 
-  explicit Enter(const Model& m) : thread(some_free_thread(m)), op(some_op(m)) {}
+  explicit Enter(const Model& m) : thread(some_free_thread(m)), op(some_op(m)) {
+    faults = draw_faults();
+  }
 
   void apply(Model& m) const override { (void)mu::enter(m.enclave, DriverWorld::tcs(thread), op); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     Model next = m;
     const mu::OpOutcome want = mu::enter(next.enclave, DriverWorld::tcs(thread), op);
-    const DriverWorld::Run got = h.world.enter(thread, op);
-    if (!mu::allows(want, got.outcome)) {
+    DriverWorld::Run got;
+    const bool fired = faults.during(h.kernel(), [&] { got = h.world.enter(thread, op); });
+    std::optional<Model> stopped;
+    if (!mu::allows(want, got.outcome) && fired) {
+      stopped = fault_answers::enter_stopped(faults.point, m, op, got, h.world.base(), thread);
+    }
+    note_fault(faults, fired, stopped.has_value());
+    if (stopped) {
+      next = std::move(*stopped);
+    } else if (!mu::allows(want, got.outcome)) {
       RC_FAIL("driver " + describe(got.outcome) + ", model " + describe(want));
     }
     expect_state(h, next);
-    if (m.enclave.stopped.count(DriverWorld::tcs(thread)) == 0) note_op(m, op, got.outcome);
+    if (!stopped && m.enclave.stopped.count(DriverWorld::tcs(thread)) == 0) {
+      note_op(m, op, got.outcome);
+    }
   }
 
   void show(std::ostream& os) const override {
-    os << "Eenter{#" << thread + 1 << " " << op << "}";
+    os << "Eenter{#" << thread + 1 << " " << op << "}" << faults;
   }
 };
 
 struct Resume : rc::state::Command<Model, Harness> {
   int thread;
+  FaultDraw faults;
 
-  explicit Resume(const Model& m) : thread(some_stopped_thread(m)) {}
+  explicit Resume(const Model& m) : thread(some_stopped_thread(m)) { faults = draw_faults(); }
 
   void apply(Model& m) const override { (void)mu::resume(m.enclave, DriverWorld::tcs(thread)); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     Model next = m;
     const mu::OpOutcome want = mu::resume(next.enclave, DriverWorld::tcs(thread));
-    const DriverWorld::Run got = h.world.resume(thread);
-    if (!mu::allows(want, got.outcome)) {
+    DriverWorld::Run got;
+    const bool fired = faults.during(h.kernel(), [&] { got = h.world.resume(thread); });
+    const auto stopped = m.enclave.stopped.find(DriverWorld::tcs(thread));
+    const bool still =
+        !mu::allows(want, got.outcome) && fired && fault_answers::sigbus_from(faults.point) &&
+        (fault_answers::at_the_door(got.outcome, h.world.base(), thread) ||
+         (stopped != m.enclave.stopped.end() &&
+          fault_answers::inside(stopped->second, got.outcome, h.world.base())));
+    note_fault(faults, fired, still);
+    if (still) {
+      next = m;
+    } else if (!mu::allows(want, got.outcome)) {
       RC_FAIL("driver " + describe(got.outcome) + ", model " + describe(want));
     }
     expect_state(h, next);
-    const auto stopped = m.enclave.stopped.find(DriverWorld::tcs(thread));
-    if (stopped != m.enclave.stopped.end()) {
+    if (!still && stopped != m.enclave.stopped.end()) {
       note_op(m, stopped->second, got.outcome);
       if (got.outcome.exited) coverage().note("ERESUME completed");
     }
   }
 
-  void show(std::ostream& os) const override { os << "Eresume{#" << thread + 1 << "}"; }
+  void show(std::ostream& os) const override {
+    os << "Eresume{#" << thread + 1 << "}" << faults;
+  }
 };
 
 // The rights mprotect and mmap ask for: RWX most often, since it gives back what the
@@ -426,6 +504,7 @@ struct Mprotect : rc::state::Command<Model, Harness> {
   uint64_t offset;
   uint64_t length;
   uint8_t rights = some_rights();
+  FaultDraw faults = draw_faults();
 
   explicit Mprotect(const Model& m) : offset(some_page(m)) {
     const uint64_t most = std::min<uint64_t>(5, (m.enclave.size - offset) / kPage);
@@ -434,18 +513,19 @@ struct Mprotect : rc::state::Command<Model, Harness> {
 
   void apply(Model& m) const override { (void)mu::mprotect(m.enclave, offset, length, rights); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     const long got = expect_same_return(
         "mprotect", m, h,
         [&](Model& next) { return mu::mprotect(next.enclave, offset, length, rights); },
-        [&] { return h.world.mprotect(offset, length, rights); });
+        [&] { return h.world.mprotect(offset, length, rights); }, faults);
     if (got == mu::err::kAccess) coverage().note("mprotect refused");
     if (got == mu::err::kNoMem) coverage().note("mprotect over a gap");
   }
 
   void show(std::ostream& os) const override {
     os << "Mprotect{offset 0x" << std::hex << offset << ", length 0x" << length << ", rights "
-       << int(rights) << std::dec << "}";
+       << int(rights) << std::dec << "}" << faults;
   }
 };
 
@@ -459,6 +539,7 @@ struct Remap : rc::state::Command<Model, Harness> {
   uint64_t length;
   uint8_t rights;
   bool shared = pick(0, 16) != 0;
+  FaultDraw faults = draw_faults();
 
   explicit Remap(const Model& m) {
     const mu::Enclave& e = m.enclave;
@@ -487,13 +568,15 @@ struct Remap : rc::state::Command<Model, Harness> {
 
   void apply(Model& m) const override { (void)on_model(m); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     const long got = expect_same_return(
         unmap ? "munmap" : "mmap", m, h, [&](Model& next) { return on_model(next); },
         [&] {
           return unmap ? h.world.munmap(offset, length)
                        : h.world.mmap(offset, length, rights, shared);
-        });
+        },
+        faults);
     if (!unmap && got == mu::err::kAccess) coverage().note("mmap refused: beyond a page's max");
   }
 
@@ -501,7 +584,7 @@ struct Remap : rc::state::Command<Model, Harness> {
     os << (unmap ? "Munmap" : "Mmap") << "{offset 0x" << std::hex << offset << ", length 0x"
        << length;
     if (!unmap) os << ", rights " << int(rights) << (shared ? "" : ", private");
-    os << std::dec << "}";
+    os << std::dec << "}" << faults;
   }
 };
 
@@ -514,22 +597,24 @@ struct BuildCreate : rc::state::Command<Model, Harness> {
        {1, mu::SecsKind::kBadPointer},
        {1, mu::SecsKind::kSizeNotPowerOfTwo},
        {1, mu::SecsKind::kBaseMisaligned}});
+  FaultDraw faults = draw_faults();
 
   explicit BuildCreate(const Model&) {}
 
   void apply(Model& m) const override { (void)mu::create(m.build, kind); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     const long got = expect_same_return(
         "CREATE", m, h, [&](Model& next) { return mu::create(next.build, kind); },
-        [&] { return h.world.build_create(kind); });
+        [&] { return h.world.build_create(kind); }, faults, fault_answers::build_refused);
     if (got != 0) coverage().note("CREATE refused");
   }
 
   void show(std::ostream& os) const override {
     static const char* const kNames[] = {"the signed SECS", "with PROVISIONKEY", "bad pointer",
                                          "size not a power of two", "base misaligned"};
-    os << "Create{" << kNames[int(kind)] << "}";
+    os << "Create{" << kNames[int(kind)] << "}" << faults;
   }
 };
 
@@ -578,15 +663,25 @@ mu::AddArgs some_add(const Model& m) {
 
 struct BuildAdd : rc::state::Command<Model, Harness> {
   mu::AddArgs args;
+  FaultDraw faults;
 
-  explicit BuildAdd(const Model& m) : args(some_add(m)) {}
+  explicit BuildAdd(const Model& m) : args(some_add(m)) { faults = draw_faults(); }
 
   void apply(Model& m) const override { (void)mu::add_pages(m.build, m.plan, args); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     Model next = m;
-    const mu::IoctlOutcome want = mu::add_pages(next.build, next.plan, args);
-    const mu::IoctlOutcome got = h.world.build_add(args);
+    mu::IoctlOutcome want = mu::add_pages(next.build, next.plan, args);
+    mu::IoctlOutcome got;
+    const bool fired = faults.during(h.kernel(), [&] { got = h.world.build_add(args); });
+    std::optional<Model> stopped;
+    if (!(got == want) && fired) stopped = fault_answers::add_stopped(faults.point, m, args, got);
+    note_fault(faults, fired, stopped.has_value());
+    if (stopped) {
+      want = got;
+      next = std::move(*stopped);
+    }
     if (!(got == want)) RC_FAIL("ADD_PAGES: driver " + describe(got) + ", model " + describe(want));
     expect_state(h, next);
     if (got.ret == -16) coverage().note("ADD_PAGES -EBUSY");
@@ -600,7 +695,7 @@ struct BuildAdd : rc::state::Command<Model, Harness> {
        << (args.measure ? ", measured" : "") << (args.bad_pointer ? ", bad pointer" : "")
        << (args.src_misaligned ? ", source misaligned" : "")
        << (args.src_unmapped ? ", source unmapped" : "")
-       << (args.secinfo_reserved ? ", SECINFO reserved byte" : "") << "}";
+       << (args.secinfo_reserved ? ", SECINFO reserved byte" : "") << "}" << faults;
   }
 };
 
@@ -609,21 +704,24 @@ struct BuildAdd : rc::state::Command<Model, Harness> {
 struct BuildProvision : rc::state::Command<Model, Harness> {
   bool bad_pointer = pick(0, 8) == 0;
   bool provision_file = pick(0, 6) != 0;
+  FaultDraw faults = draw_faults();
 
   explicit BuildProvision(const Model&) {}
 
   void apply(Model& m) const override { (void)mu::provision(m.build, bad_pointer, provision_file); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     (void)expect_same_return(
         "PROVISION", m, h,
         [&](Model& next) { return mu::provision(next.build, bad_pointer, provision_file); },
-        [&] { return h.world.build_provision(bad_pointer, provision_file); });
+        [&] { return h.world.build_provision(bad_pointer, provision_file); }, faults,
+        fault_answers::build_refused);
   }
 
   void show(std::ostream& os) const override {
     os << "Provision{" << (bad_pointer ? "bad pointer" : provision_file ? "" : "another file")
-       << "}";
+       << "}" << faults;
   }
 };
 
@@ -641,15 +739,17 @@ mu::InitArgs some_init(const Model& m) {
 
 struct BuildInit : rc::state::Command<Model, Harness> {
   mu::InitArgs args;
+  FaultDraw faults;
 
-  explicit BuildInit(const Model& m) : args(some_init(m)) {}
+  explicit BuildInit(const Model& m) : args(some_init(m)) { faults = draw_faults(); }
 
   void apply(Model& m) const override { (void)mu::init(m.build, m.plan, args); }
 
-  void run(const Model& m, Harness& h) const override {
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
     const long got = expect_same_return(
         "INIT", m, h, [&](Model& next) { return mu::init(next.build, next.plan, args); },
-        [&] { return h.world.build_init(args); });
+        [&] { return h.world.build_init(args); }, faults, fault_answers::build_refused);
     if (got == 0) coverage().note("enclave built and initialized");
     if (got == 0 && args.provision_key) coverage().note("initialized with PROVISIONKEY");
     if (got == mu::err::kPerm) coverage().note("INIT refused: not built as signed");
@@ -666,19 +766,40 @@ struct BuildInit : rc::state::Command<Model, Harness> {
            : args.reserved == mu::ReservedAsked::kAttributes ? "a reserved ATTRIBUTES bit, "
            : args.reserved == mu::ReservedAsked::kMiscselect ? "a reserved MISCSELECT bit, "
                                                              : "a reserved XFRM bit, ")
-       << (args.provision_key ? "signed with PROVISIONKEY" : "signed without") << "}";
+       << (args.provision_key ? "signed with PROVISIONKEY" : "signed without") << "}" << faults;
   }
 };
 
 // Reclaim, invisible to the model.
 using Reclaim = ReclaimCommand<Model, Harness>;
 
+// Reclaim with a failure drawn: the backing store's page above all, for which Linux's
+// reclaimer puts the page back on the LRU. Still invisible.
+struct ReclaimUnderFaults : Reclaim {
+  FaultDraw faults = draw_faults();
+
+  explicit ReclaimUnderFaults(const Model& m) : Reclaim(m) {}
+
+  void run(const Model&, Harness& h) const override {
+    const Model m = h.expected;
+    note_fault(faults, faults.during(h.kernel(), [&] { Reclaim::run(m, h); }), false);
+  }
+
+  void show(std::ostream& os) const override {
+    Reclaim::show(os);
+    os << faults;
+  }
+};
+
 // One property: cases of commands drawn by `Commands` on a fresh process, the driver's
 // state compared whole at the end of each and after the enclaves' release, then every
 // required state reached in kMinCases cases.
 template <class... Commands>
-void check_property(const char* name, std::vector<std::string> required, bool limits) {
-  const std::string budget = conformance::set_budget(kCiCases, kMaxCommands);
+void check_property(const char* name, std::vector<std::string> required, bool limits,
+                    bool faults = false) {
+  under_faults() = faults;
+  const std::string budget =
+      conformance::set_budget(faults ? kFaultCiCases : kCiCases, kMaxCommands);
   std::printf("%s: RC_PARAMS=\"%s\"\n", name, budget.c_str());
   coverage() = UapiCoverage(std::move(required));
   const bool ok = rc::check(name, [limits] {
@@ -709,7 +830,7 @@ void check_property(const char* name, std::vector<std::string> required, bool li
   std::printf("%s coverage:\n%s", name, coverage().report().c_str());
   EXPECT_TRUE(ok);
   for (const std::string& e : coverage().required()) {
-    EXPECT_GE(coverage().cases(e), kMinCases) << e << " too rare";
+    EXPECT_GE(coverage().cases(e), faults ? kMinFaultCases : kMinCases) << e << " too rare";
   }
 }
 
@@ -724,6 +845,23 @@ TEST(UapiConformance, DriverFollowsModel) {
 TEST(UapiConformance, BuildFollowsModel) {
   check_property<BuildCreate, BuildAdd, BuildAdd, BuildAdd, BuildProvision, BuildInit, Reclaim>(
       "the build follows model/uapi", UapiCoverage::building(), false);
+}
+
+// The fault properties: the same runs, with one of impl/kernel's failure points failing
+// now and then during three calls in four (injected_faults.h). A call must answer as
+// Linux does to that failure and leave what the model has after the part done before
+// it; at the end every page loads back with the model's bytes, and the release frees
+// every EPC page, charge and enclave, with no WARN.
+TEST(UapiFaults, DriverUnderInjectedFailuresFollowsModel) {
+  check_property<Sgx2Ioctl, Sgx2Ioctl, Enter, Enter, Enter, Resume, Mprotect, Remap,
+                 ReclaimUnderFaults>("the driver under injected failures follows model/uapi",
+                                     UapiCoverage::running_under_faults(), true, true);
+}
+
+TEST(UapiFaults, BuildUnderInjectedFailuresFollowsModel) {
+  check_property<BuildCreate, BuildAdd, BuildAdd, BuildAdd, BuildProvision, BuildInit,
+                 ReclaimUnderFaults>("the build under injected failures follows model/uapi",
+                                     UapiCoverage::building_under_faults(), false, true);
 }
 
 }  // namespace

@@ -49,6 +49,21 @@ class UapiCoverage {
             "a charge refused at the group's limit",
             "a fault waited for the group's reclaim"};
   }
+  // The fault properties: each failure point stopping a call, and absorbed.
+  // The fault properties: each failure point that the run can meet, stopping a call
+  // (its answer only the failure explains) or absorbed by the driver (a fault taken
+  // again, EWB's page put back on the LRU). The running enclave never needs a new VA
+  // page (66 pages fill one), and its SGX2 walks check no signal.
+  static std::vector<std::string> running_under_faults() {
+    return {"backing.alloc: absorbed", "epc.alloc: a call stopped", "epc.alloc: absorbed",
+            "kmalloc: absorbed", "copy_from_user: a call stopped"};
+  }
+  static std::vector<std::string> building_under_faults() {
+    return {"backing.alloc: absorbed",      "epc.alloc: a call stopped",
+            "epc.alloc: absorbed",          "va.alloc: a call stopped",
+            "kmalloc: a call stopped",      "copy_from_user: a call stopped",
+            "signal.pending: a call stopped"};
+  }
   // The build.
   static std::vector<std::string> building() {
     return {"CREATE refused",
