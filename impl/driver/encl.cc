@@ -416,12 +416,10 @@ void Encl::zap_enclave_ptes(hw::LAddr addr) {
     version = mm_list_version();
     for (const auto& encl_mm : mm_list()) {
       kernel::Mm& mm = encl_mm->mm();
-      if (!mm.mmget_not_zero()) continue;
-      {
-        sched::ReaderLock mmap(mm.mmap_lock);
-        if (find_vma(mm, addr) != nullptr) mm.zap_pte(addr);
-      }
-      mm.mmput();
+      const kernel::MmUser user(mm);
+      if (!user) continue;
+      sched::ReaderLock mmap(mm.mmap_lock);
+      if (find_vma(mm, addr) != nullptr) mm.zap_pte(addr);
     }
   } while (version != mm_list_version());
 }

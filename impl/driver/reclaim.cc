@@ -30,14 +30,10 @@ bool Sgx::reclaimer_age(EpcPage* epc_page) {
   Encl& encl = *page.encl;
   for (const auto& encl_mm : encl.mm_list()) {
     kernel::Mm& mm = encl_mm->mm();
-    if (!mm.mmget_not_zero()) continue;
-    bool young = false;
-    {
-      sched::ReaderLock mmap(mm.mmap_lock);
-      young = encl.test_and_clear_young(mm, page);
-    }
-    mm.mmput();
-    if (young) return false;
+    const kernel::MmUser user(mm);
+    if (!user) continue;
+    sched::ReaderLock mmap(mm.mmap_lock);
+    if (encl.test_and_clear_young(mm, page)) return false;
   }
   return true;
 }

@@ -146,4 +146,23 @@ class Mm : public std::enable_shared_from_this<Mm> {
   bool releasing_ GUARDED_BY(notifiers_mu_) = false;
 };
 
+// A user of an address space for the length of a scope: mmget_not_zero, then mmput when
+// the scope ends, also when it ends by unwinding (a controlled run aborting a thread at
+// one of its scheduling points), which a bare pair would leak, and the address space
+// with it.
+class MmUser {
+ public:
+  explicit MmUser(Mm& mm) : mm_(mm.mmget_not_zero() ? &mm : nullptr) {}
+  ~MmUser() {
+    if (mm_ != nullptr) mm_->mmput();
+  }
+  MmUser(const MmUser&) = delete;
+  MmUser& operator=(const MmUser&) = delete;
+  // Whether the address space still had a user, and so is held.
+  explicit operator bool() const { return mm_ != nullptr; }
+
+ private:
+  Mm* mm_;
+};
+
 }  // namespace sgxref::kernel

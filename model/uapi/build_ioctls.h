@@ -97,6 +97,17 @@ struct AddArgs {
   bool secinfo_reserved = false;
 };
 
+// The call that adds page `p` as the plan has it, alone.
+inline AddArgs add_args_for(const AddedPage& p) {
+  AddArgs a;
+  a.source = p.source;
+  a.offset = p.offset;
+  a.length = kPage;
+  a.flags = p.flags;
+  a.measure = p.measured;
+  return a;
+}
+
 // sgx_validate_secinfo: REG or TCS, never W without R, a TCS without rights, no flag
 // but the rights and the type, the reserved bytes zero.
 inline bool secinfo_acceptable(uint64_t flags, bool reserved_set) {

@@ -106,9 +106,11 @@ inline bool tcs_acceptable(const Page& p) {
   return true;
 }
 
-// EACCEPT: a legal request (#GP), then every attribute but PR as requested (else
+// EACCEPT: no reserved SECINFO bit (#GP, read before the target is reached), a legal
+// request (#GP), then every attribute but PR as requested (else
 // SGX_PAGE_ATTRIBUTES_MISMATCH), a TCS in a usable state (#GP); the change is accepted.
 inline OpOutcome eaccept(Enclave& e, uint64_t offset, uint64_t flags) {
+  if (flags & secinfo::kReserved) return general_protection();
   OpOutcome out;
   if (!reach(e, offset, e.base + offset, false, out)) return out;
   if (!legal_request(flags)) return general_protection();
@@ -125,7 +127,8 @@ inline OpOutcome eaccept(Enclave& e, uint64_t offset, uint64_t flags) {
 }
 
 // EACCEPTCOPY: the destination reached for writing, then the source for reading; a
-// SECINFO for a REG page, never W without R (#GP); a source the enclave may read (else an
+// SECINFO for a REG page, with no reserved bit, never W without R (#GP); a source the
+// enclave may read (else an
 // SGX #PF on it); a destination PENDING, not MODIFIED, with the RW EAUG gave it (else
 // SGX_PAGE_ATTRIBUTES_MISMATCH). The page takes the source's bytes and the SECINFO's
 // rights, and is accepted.
@@ -134,7 +137,8 @@ inline OpOutcome eacceptcopy(Enclave& e, uint64_t offset, uint64_t source, uint6
   if (!reach(e, offset, e.base + offset, true, out)) return out;
   if (!reach(e, source, e.base + source, false, out)) return out;
   const uint8_t rights = uint8_t(flags & prot::kRwx);
-  if (secinfo::type_of(flags) != pt::kReg || ((rights & prot::kW) && !(rights & prot::kR))) {
+  if ((flags & secinfo::kReserved) || secinfo::type_of(flags) != pt::kReg ||
+      ((rights & prot::kW) && !(rights & prot::kR))) {
     return general_protection();
   }
   const Page& src = e.pages.at(source);
@@ -151,11 +155,13 @@ inline OpOutcome eacceptcopy(Enclave& e, uint64_t offset, uint64_t source, uint6
   return exited(0);
 }
 
-// EMODPE: a REG page neither PENDING nor MODIFIED (else an SGX #PF on it), never W
-// without R (#GP); the rights grow by the request.
+// EMODPE: once the page is reached, no reserved SECINFO bit (#GP); a REG page neither
+// PENDING nor MODIFIED (else an SGX #PF on it), never W without R (#GP); the rights
+// grow by the request.
 inline OpOutcome emodpe(Enclave& e, uint64_t offset, uint64_t flags) {
   OpOutcome out;
   if (!reach(e, offset, e.base + offset, false, out)) return out;
+  if (flags & secinfo::kReserved) return general_protection();
   Page& p = e.pages.at(offset);
   if (p.type != pt::kReg || p.pending || p.modified) {
     return page_fault(e.base + offset, pfec::kP | pfec::kU | pfec::kSgx);

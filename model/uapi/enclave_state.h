@@ -51,6 +51,8 @@ namespace secinfo {
 inline constexpr uint64_t kPending = 1 << 3;
 inline constexpr uint64_t kModified = 1 << 4;
 inline constexpr uint64_t kPr = 1 << 5;
+// Bits 6, 7 and 16 to 63: any of them set is #GP for the leaves that read a SECINFO.
+inline constexpr uint64_t kReserved = ~uint64_t(0x7 | kPending | kModified | kPr | 0xFF00);
 inline constexpr uint64_t type(int64_t t) { return uint64_t(t) << 8; }
 inline constexpr int64_t type_of(uint64_t flags) { return int64_t((flags >> 8) & 0xFF); }
 }  // namespace secinfo

@@ -42,10 +42,12 @@ nlohmann::json check_json(const std::vector<Row>& rows) {
 
 std::vector<CounterexampleEntry> read_counterexamples(const nlohmann::json& j) {
   const auto bad = [](const std::string& what) { return std::invalid_argument(what); };
-  if (!j.is_object() || j.value("format", "") != kFormat)
+  // Only the JSON's own shape is asked about here, so nothing below can throw
+  // nlohmann's exceptions, which the CLI does not take for a refusal.
+  if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
     throw bad(std::string("not a check's JSON (its \"format\" is not \"") + kFormat + "\")");
-  const nlohmann::json& entries = j.at("entries");
-  if (!entries.is_array()) throw bad("\"entries\" is not an array");
+  if (!j.contains("entries") || !j["entries"].is_array()) throw bad("\"entries\" is not an array");
+  const nlohmann::json& entries = j["entries"];
   std::vector<CounterexampleEntry> out;
   for (size_t i = 0; i < entries.size(); ++i) {
     const nlohmann::json& e = entries[i];
@@ -54,17 +56,24 @@ std::vector<CounterexampleEntry> read_counterexamples(const nlohmann::json& j) {
     if (e.contains("flow_file"))
       throw bad(at + "its flow is the flow file " + e["flow_file"].dump() +
                 "'s, not the driver's, so there is nothing to replay it on");
+    // nlohmann's get<size_t> casts a float or a negative number unchecked (undefined
+    // for one out of range), so a count must be an unsigned integer already.
+    const auto whole = [&](const nlohmann::json& o, const char* key) {
+      const nlohmann::json& v = o.at(key);
+      if (!v.is_number_unsigned()) throw bad(at + "\"" + key + "\" is not a whole number");
+      return v.get<size_t>();
+    };
     try {
       CounterexampleEntry c;
       c.index = i;
       c.entry.flow = e.at("flow").get<std::string>();
       c.entry.switches = e.at("switches").get<std::vector<std::string>>();
-      c.entry.enclave_threads = e.at("enclave_threads").get<size_t>();
-      c.entry.pages = e.at("pages").get<size_t>();
+      c.entry.enclave_threads = whole(e, "enclave_threads");
+      c.entry.pages = whole(e, "pages");
       const nlohmann::json& cex = e.at("counterexample");
       c.property = cex.at("property").get<std::string>();
       for (const nlohmann::json& s : cex.at("steps"))
-        c.steps.push_back({s.at("thread").get<size_t>(), s.at("point").get<std::string>()});
+        c.steps.push_back({whole(s, "thread"), s.at("point").get<std::string>()});
       out.push_back(std::move(c));
     } catch (const nlohmann::json::exception& x) {
       throw bad(at + x.what());

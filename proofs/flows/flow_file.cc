@@ -262,7 +262,7 @@ FlowFile parse_flow_file(const std::string& text, const std::string& origin) {
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // a syntax error, or a number too large (out_of_range)
     r.fail(std::string("not JSON: ") + e.what());
   }
   r.only_keys(j, {"sgxref_flow", "name", "about", "reclaimer", "pages", "enclave_threads", "depth", "steps"});

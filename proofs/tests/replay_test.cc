@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -145,6 +146,24 @@ TEST(ReplayRegressions, BugCounterexamplesDoNotBreakTheLinuxDriver) {
                                       << r.report();
   }
   EXPECT_EQ(kept.size(), 8u);
+}
+
+// Found by counterexample_json_fuzz: a check's JSON without "entries", or with a
+// "format" that is not a string, escaped the reader as nlohmann's own exception, which
+// `sgxref replay` does not take for a refusal (it ended in std::terminate); and a count
+// given as a float out of range was cast unchecked.
+TEST(CounterexampleReader, RefusesEveryMalformedShapeWithInvalidArgument) {
+  for (const char* text : {R"({"format": "sgxref-check-1"})", R"({"format": 1, "entries": []})",
+                           R"({"format": "sgxref-check-1", "entries": {}})", "[]", "null",
+                           R"({"format": "sgxref-check-1", "entries": [{"counterexample": 1}]})",
+                           // A count out of size_t's range as a float, which nlohmann
+                           // would cast unchecked (UBSan's report, in the same fuzz run).
+                           R"({"format": "sgxref-check-1", "entries": [{"flow": "restrict",
+                               "switches": [], "enclave_threads": 8.9e41, "pages": 2,
+                               "counterexample": {"property": "D1", "steps": []}}]})"}) {
+    EXPECT_THROW(flows::read_counterexamples(nlohmann::json::parse(text)), std::invalid_argument)
+        << text;
+  }
 }
 
 }  // namespace

@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "driver/driver_fixture.h"
 #include "kernel/run_queue.h"
@@ -20,6 +22,7 @@
 #include "races/schedule_window.h"
 #include "sched/controlled.h"
 #include "sched/exhaustive.h"
+#include "sched/strategy.h"
 #include "sched/thread.h"
 
 namespace sgxref::testlib {
@@ -91,6 +94,52 @@ TEST(Races, ReleaseWhileTheReclaimerHoldsThePages) {
   // let go of the pages it isolated once the enclave had another user (planted) fails at
   // schedule 95 with 6 WARNs and 5 EPC pages never freed.
   EXPECT_GE(released_by_ksgxd, 200);
+}
+
+// Runs the lowest runnable thread, and ends the run (as a replay that cannot follow its
+// plan does) the first time `thread` stands at `point`: every thread then leaves by
+// unwinding from where it stands.
+class AbortAt : public sched::Strategy {
+ public:
+  AbortAt(int thread, std::string point) : thread_(thread), point_(std::move(point)) {}
+  sched::Pick pick(const sched::Decision& d) override {
+    for (const sched::Candidate& c : d.runnable) {
+      if (c.thread == thread_ && point_ == c.point) return {c.thread, "aborted at " + point_};
+    }
+    return {d.runnable.front().thread, ""};
+  }
+
+ private:
+  int thread_;
+  std::string point_;
+};
+
+// Found by counterexample_json_fuzz (LeakSanitizer): a replay that aborts ksgxd while
+// sgx_reclaimer_age holds an address space (mmget_not_zero, waiting for mmap_lock) must
+// still put that user back as it unwinds. A bare mmget/mmput pair left it counted, so
+// the process's exit never tore its mappings down, and the address space, held by its
+// mappings' enclave, was never freed. (The pages the aborted batch had taken off the LRU
+// stay as the abort left them, which no kernel thread can do: what is checked is the
+// address space.)
+TEST(Races, AReclaimerAbortedWhileItHoldsAnAddressSpaceLetsItGo) {
+  DriverFixture f;
+  EnclaveSpec spec;
+  spec.reg_pages = 3;
+  f.build_enclave(spec);
+  const std::weak_ptr<kernel::Mm> mm = f.process().mm().shared_from_this();
+  sched::Controlled c(std::make_unique<AbortAt>(1, "mmap_lock"));
+  const sched::Outcome o = c.run([&f] {
+    sched::Thread ksgxd("ksgxd", [&f] {
+      kernel::Task task(f.kernel(), "ksgxd");
+      kernel::TaskScope scope(task);
+      kernel::CpuHold cpu;
+      f.sgx().reclaim_pages();
+    });
+    ksgxd.join();
+  });
+  ASSERT_EQ(o.why, "aborted at mmap_lock");
+  f.process().exit();
+  EXPECT_TRUE(mm.expired()) << "the address space outlived the process's exit";
 }
 
 }  // namespace

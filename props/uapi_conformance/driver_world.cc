@@ -414,6 +414,11 @@ long DriverWorld::mmap(uint64_t offset, uint64_t length, uint8_t rights, bool sh
   return at == long(base() + offset) ? 0 : at;
 }
 
+long DriverWorld::raw_ioctl(int descriptor, unsigned int cmd) {
+  const int fds[3] = {e_.fd, build_fd_, provision_fd_};
+  return f_.process().ioctl(fds[descriptor % 3], cmd, arg_);
+}
+
 void DriverWorld::reclaim_batch() {
   kernel::CpuHold cpu;
   f_.sgx().reclaim_pages();

@@ -88,6 +88,9 @@ class DriverWorld {
   mu::IoctlOutcome build_add(const mu::AddArgs& a);
   long build_provision(bool bad_pointer, bool provision_file);
   long build_init(const mu::InitArgs& a);
+  // An ioctl of any number on the running enclave's descriptor (0), the one being built
+  // (1) or /dev/sgx_provision's (2), its argument the process's scratch page.
+  long raw_ioctl(int descriptor, unsigned int cmd);
   // One ksgxd batch; every page written out (the SECS after its children).
   void reclaim_batch();
   void evict_all();

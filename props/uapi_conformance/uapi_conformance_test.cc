@@ -627,16 +627,8 @@ mu::AddArgs some_add(const Model& m) {
   const auto& done = m.build.added;
   const bool on_plan = done.size() < plan.signed_for.size() &&
                        std::equal(done.begin(), done.end(), plan.signed_for.begin());
+  if (on_plan && pick(0, 2) == 0) return mu::add_args_for(plan.signed_for[done.size()]);
   mu::AddArgs a;
-  if (on_plan && pick(0, 2) == 0) {
-    const mu::AddedPage& next = plan.signed_for[done.size()];
-    a.source = next.source;
-    a.offset = next.offset;
-    a.length = kPage;
-    a.flags = next.flags;
-    a.measure = next.measured;
-    return a;
-  }
   const uint64_t pages = pick<uint64_t>(1, 3);
   a.source = pick<uint64_t>(0, plan.sources.size() - pages + 1);
   a.offset = pick<uint64_t>(0, plan.size / kPage) * kPage;
