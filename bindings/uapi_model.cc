@@ -56,16 +56,43 @@ const std::map<std::string, mu::EnclaveOp::Kind>& op_kinds() {
   return kinds;
 }
 
-mu::EnclaveOp make_op(const std::string& kind, const py::int_& offset, const py::int_& arg,
-                      const py::int_& source, const py::int_& entry) {
+// `at` as an offset the model answers for: in its modelled part and aligned to `align`
+// (the model reads and writes whole words of whole pages there; elsewhere it has no
+// page to answer with, and past a page's end it would read out of it).
+uint64_t modelled_offset(const mu::Enclave& e, const py::int_& at, const char* name,
+                         uint64_t align) {
+  const uint64_t v = u64(at, name);
+  if (v % align != 0 || !e.modelled(v, align)) {
+    throw py::value_error(std::string(name) + " must be " +
+                          (align == mu::kPage ? "a page" : "an 8-byte word") +
+                          " of the modelled part");
+  }
+  return v;
+}
+
+mu::EnclaveOp make_op(const mu::Enclave& e, const std::string& kind, const py::int_& offset,
+                      const py::int_& arg, const py::int_& source, const py::int_& entry) {
   const auto it = op_kinds().find(kind);
   if (it == op_kinds().end()) {
     std::string known;
     for (const auto& [name, k] : op_kinds()) known += (known.empty() ? "" : ", ") + name;
     throw py::value_error("unknown operation '" + kind + "' (one of " + known + ")");
   }
-  return mu::EnclaveOp{it->second, u64(offset, "offset"), u64(arg, "arg"), u64(entry, "entry"),
-                       u64(source, "source")};
+  const bool word = it->second == mu::EnclaveOp::Kind::kLoad ||
+                    it->second == mu::EnclaveOp::Kind::kStore;
+  const uint64_t at = modelled_offset(e, offset, "offset", word ? 8 : mu::kPage);
+  const bool copy = it->second == mu::EnclaveOp::Kind::kEacceptCopy;
+  return mu::EnclaveOp{it->second, at, u64(arg, "arg"), u64(entry, "entry"),
+                       copy ? modelled_offset(e, source, "source", mu::kPage) : u64(source, "source")};
+}
+
+// [offset, offset + length): whole pages of the modelled part, as the mapping calls
+// take them.
+void modelled_pages(const mu::Enclave& e, const py::int_& offset, const py::int_& length) {
+  const uint64_t at = u64(offset, "offset"), n = u64(length, "length");
+  if (at % mu::kPage != 0 || n == 0 || n % mu::kPage != 0 || !e.modelled(at, n)) {
+    throw py::value_error("offset and length must be whole pages of the modelled part");
+  }
 }
 
 mu::Sgx2Args sgx2_args(const py::int_& offset, const py::int_& length, uint64_t mode) {
@@ -117,6 +144,7 @@ void bind_uapi_model(py::module_& m) {
       "mmap",
       [](mu::Enclave& e, const py::int_& offset, const py::int_& length, const py::int_& prot,
          bool shared) {
+        modelled_pages(e, offset, length);
         return mu::mmap(e, u64(offset, "offset"), u64(length, "length"), rights(prot, "prot"),
                         shared);
       },
@@ -124,12 +152,14 @@ void bind_uapi_model(py::module_& m) {
   cls.def(
       "munmap",
       [](mu::Enclave& e, const py::int_& offset, const py::int_& length) {
+        modelled_pages(e, offset, length);
         return mu::munmap(e, u64(offset, "offset"), u64(length, "length"));
       },
       py::arg("offset"), py::arg("length"));
   cls.def(
       "mprotect",
       [](mu::Enclave& e, const py::int_& offset, const py::int_& length, const py::int_& prot) {
+        modelled_pages(e, offset, length);
         return mu::mprotect(e, u64(offset, "offset"), u64(length, "length"), rights(prot, "prot"));
       },
       py::arg("offset"), py::arg("length"), py::arg("prot"));
@@ -156,7 +186,7 @@ void bind_uapi_model(py::module_& m) {
       "enter",
       [](mu::Enclave& e, const py::int_& tcs, const std::string& op, const py::int_& offset,
          const py::int_& arg, const py::int_& source, const py::int_& entry) {
-        return to_dict(mu::enter(e, u64(tcs, "tcs"), make_op(op, offset, arg, source, entry)));
+        return to_dict(mu::enter(e, u64(tcs, "tcs"), make_op(e, op, offset, arg, source, entry)));
       },
       py::arg("tcs"), py::arg("op"), py::arg("offset"), py::kw_only(), py::arg("arg") = 0,
       py::arg("source") = 0, py::arg("entry") = 0,

@@ -229,6 +229,15 @@ def test_the_model_answers_as_docs_uapi_model_states():
     (lambda m: m.mmap(HEAP, PAGE, 8), "prot takes 0 to 7"),
     (lambda m: m.add_page(HEAP + 1), "a page of the modelled part"),
     (lambda m: sgxref.UapiModel(base=0, size=PAGE, first=2 * PAGE), "first must not be beyond"),
+    # Outside the model's domain it has no answer (and read past a page, or looped over
+    # the whole address space, before these checks).
+    (lambda m: m.enter(TCS1, "load", HEAP + PAGE - 2), "offset must be an 8-byte word"),
+    (lambda m: m.enter(TCS1, "eaccept", HEAP + 8), "offset must be a page"),
+    (lambda m: m.enter(TCS1, "eacceptcopy", HEAP, source=SIZE), "source must be a page"),
+    (lambda m: m.enter(TCS1, "store", 0), "offset must be an 8-byte word of the modelled"),
+    (lambda m: m.mmap(SIZE + PAGE, PAGE, R), "whole pages of the modelled part"),
+    (lambda m: m.munmap(HEAP, 0), "whole pages of the modelled part"),
+    (lambda m: m.mprotect(HEAP, SIZE, R), "whole pages of the modelled part"),
 ])
 def test_bad_model_arguments_are_value_errors(call, message):
     with pytest.raises(ValueError, match=message):
